@@ -1,0 +1,177 @@
+//! Command line and TOML configuration of `gureum-origin`. Flags win over
+//! the `--config` file; the result is validated into `ServeConfig` /
+//! `StorageConfig` with one-line errors. Parses only; starts nothing.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+
+/// Gureum origin: S3-compatible object store with erasure coding.
+#[derive(Debug, Parser)]
+#[command(name = "gureum-origin", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the S3 API (root credentials from GUREUM_ROOT_ACCESS_KEY / GUREUM_ROOT_SECRET_KEY).
+    Serve(ServeArgs),
+    /// Rebuild the index (meta dir) from the drives alone; run with the server stopped.
+    Reindex(StorageArgs),
+}
+
+/// Storage flags shared by `serve` and `reindex`.
+#[derive(Debug, Args, Clone)]
+pub struct StorageArgs {
+    /// TOML file with any of: listen, drives, parity, meta_dir, region, domain.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A drive directory; repeat for each drive. Order matters.
+    #[arg(long = "drive", value_name = "PATH")]
+    pub drives: Vec<PathBuf>,
+    /// Parity shards per block (default: 0 for 1 drive, 1 for 2-3, 2 for 4-7, 4 for 8+).
+    #[arg(long)]
+    pub parity: Option<usize>,
+    /// Directory of the metadata index.
+    #[arg(long, value_name = "PATH")]
+    pub meta_dir: Option<PathBuf>,
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Storage flags.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Address to listen on [default: 127.0.0.1:9000].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Region reported to clients [default: us-east-1]; requests signed for any region are accepted.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Domain for virtual-host-style requests (bucket.DOMAIN); path style always works.
+    #[arg(long)]
+    pub domain: Option<String>,
+}
+
+/// Keys accepted in the `--config` TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    #[serde(alias = "drive")]
+    drives: Option<Vec<PathBuf>>,
+    parity: Option<usize>,
+    meta_dir: Option<PathBuf>,
+    region: Option<String>,
+    domain: Option<String>,
+}
+
+fn read_file(path: &Option<PathBuf>) -> anyhow::Result<FileConfig> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "config {}: {}",
+            path.display(),
+            e.message().lines().next().unwrap_or("invalid TOML")
+        )
+    })
+}
+
+/// Validated storage settings.
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// Drives in order.
+    pub drives: Vec<PathBuf>,
+    /// Parity, if configured.
+    pub parity: Option<usize>,
+    /// Index directory.
+    pub meta_dir: PathBuf,
+}
+
+/// Validated `serve` settings.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Storage settings.
+    pub storage: StorageConfig,
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Reported region.
+    pub region: String,
+    /// Virtual-host domain.
+    pub domain: Option<String>,
+}
+
+fn storage(args: &StorageArgs, file: &FileConfig) -> anyhow::Result<StorageConfig> {
+    let drives = if args.drives.is_empty() {
+        file.drives.clone().unwrap_or_default()
+    } else {
+        args.drives.clone()
+    };
+    if drives.is_empty() {
+        anyhow::bail!("no drives given: pass --drive PATH once per drive");
+    }
+    let parity = args.parity.or(file.parity);
+    if let Some(p) = parity
+        && p >= drives.len()
+    {
+        anyhow::bail!(
+            "--parity {p} must be smaller than the number of drives ({})",
+            drives.len()
+        );
+    }
+    let meta_dir = args
+        .meta_dir
+        .clone()
+        .or_else(|| file.meta_dir.clone())
+        .ok_or_else(|| anyhow::anyhow!("no meta dir given: pass --meta-dir PATH"))?;
+    Ok(StorageConfig {
+        drives,
+        parity,
+        meta_dir,
+    })
+}
+
+impl StorageArgs {
+    /// Resolves flags + file into storage settings.
+    pub fn resolve(&self) -> anyhow::Result<StorageConfig> {
+        storage(self, &read_file(&self.config)?)
+    }
+}
+
+impl ServeArgs {
+    /// Resolves flags + file into serve settings.
+    pub fn resolve(&self) -> anyhow::Result<ServeConfig> {
+        let file = read_file(&self.storage.config)?;
+        let storage = storage(&self.storage, &file)?;
+        let listen_s = self
+            .listen
+            .clone()
+            .or_else(|| file.listen.clone())
+            .unwrap_or_else(|| "127.0.0.1:9000".into());
+        let listen = listen_s.parse().map_err(|_| {
+            anyhow::anyhow!("--listen {listen_s}: not an address like 127.0.0.1:9000")
+        })?;
+        let region = self
+            .region
+            .clone()
+            .or_else(|| file.region.clone())
+            .unwrap_or_else(|| "us-east-1".into());
+        Ok(ServeConfig {
+            storage,
+            listen,
+            region,
+            domain: self.domain.clone().or_else(|| file.domain.clone()),
+        })
+    }
+}

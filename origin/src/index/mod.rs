@@ -1,0 +1,208 @@
+//! The metadata index: buckets, and `bucket/key -> current version` with its
+//! listing fields, in sled. Kept behind this narrow API (get/put/delete/scan)
+//! so the engine can be swapped in one module. Every record carries a format
+//! version. The index is a cache of what the drives say: `reindex` rebuilds
+//! it from them, so it must never hold anything the drives do not.
+
+use std::ops::Bound;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::store::ObjectInfo;
+
+/// Format version written into every record.
+const RECORD_FORMAT: u32 = 1;
+
+/// Index failures.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The database failed.
+    #[error("index database: {0}")]
+    Db(#[from] sled::Error),
+    /// A record did not decode.
+    #[error("index record: {0}")]
+    Decode(#[from] serde_json::Error),
+    /// A record from a newer Gureum.
+    #[error("index record format {0} is newer than this build understands")]
+    UnknownFormat(u32),
+}
+
+/// A bucket as the index knows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BucketRecord {
+    /// Bucket name.
+    pub name: String,
+    /// Creation time, unix milliseconds.
+    pub created_ms: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Versioned<T> {
+    v: u32,
+    #[serde(flatten)]
+    rec: T,
+}
+
+fn encode<T: Serialize>(rec: &T) -> Result<Vec<u8>, IndexError> {
+    Ok(serde_json::to_vec(&Versioned {
+        v: RECORD_FORMAT,
+        rec,
+    })?)
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, IndexError> {
+    let rec: Versioned<T> = serde_json::from_slice(bytes)?;
+    if rec.v > RECORD_FORMAT {
+        return Err(IndexError::UnknownFormat(rec.v));
+    }
+    Ok(rec.rec)
+}
+
+/// Key of an object row: bucket, NUL, key. Bucket names never hold NUL, so
+/// rows of one bucket are one contiguous, key-ordered range.
+fn object_key(bucket: &str, key: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(bucket.len() + 1 + key.len());
+    k.extend_from_slice(bucket.as_bytes());
+    k.push(0);
+    k.extend_from_slice(key);
+    k
+}
+
+/// The sled-backed index.
+#[derive(Clone)]
+pub struct Index {
+    db: sled::Db,
+    buckets: sled::Tree,
+    objects: sled::Tree,
+}
+
+impl Index {
+    /// Opens (or creates) the index in `dir`.
+    pub fn open(dir: &std::path::Path) -> Result<Self, IndexError> {
+        let db = sled::Config::new().path(dir).open()?;
+        Ok(Self {
+            buckets: db.open_tree("buckets")?,
+            objects: db.open_tree("objects")?,
+            db,
+        })
+    }
+
+    /// Makes every change so far durable.
+    pub async fn flush(&self) -> Result<(), IndexError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// The bucket record, if the bucket exists.
+    pub fn get_bucket(&self, name: &str) -> Result<Option<BucketRecord>, IndexError> {
+        self.buckets
+            .get(name.as_bytes())?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    /// Inserts or replaces a bucket and flushes.
+    pub async fn put_bucket(&self, rec: &BucketRecord) -> Result<(), IndexError> {
+        self.buckets.insert(rec.name.as_bytes(), encode(rec)?)?;
+        self.flush().await
+    }
+
+    /// Removes a bucket record and flushes.
+    pub async fn delete_bucket(&self, name: &str) -> Result<(), IndexError> {
+        self.buckets.remove(name.as_bytes())?;
+        self.flush().await
+    }
+
+    /// Every bucket, by name.
+    pub fn list_buckets(&self) -> Result<Vec<BucketRecord>, IndexError> {
+        self.buckets.iter().map(|r| decode(&r?.1)).collect()
+    }
+
+    /// True when the bucket holds no object.
+    pub fn bucket_is_empty(&self, bucket: &str) -> Result<bool, IndexError> {
+        Ok(self
+            .objects
+            .scan_prefix(object_key(bucket, b""))
+            .next()
+            .transpose()?
+            .is_none())
+    }
+
+    /// The current version of `key`.
+    pub fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectInfo>, IndexError> {
+        self.objects
+            .get(object_key(bucket, key.as_bytes()))?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    /// Makes `info` the current version of its key; returns the one it
+    /// replaced (atomically, so racing writers each see what they replaced).
+    pub async fn put_object(&self, info: &ObjectInfo) -> Result<Option<ObjectInfo>, IndexError> {
+        let old = self
+            .objects
+            .insert(object_key(&info.bucket, info.key.as_bytes()), encode(info)?)?;
+        self.flush().await?;
+        old.map(|v| decode(&v)).transpose()
+    }
+
+    /// Removes `key` if its current version is still `version_id`.
+    pub async fn delete_object_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+    ) -> Result<bool, IndexError> {
+        let k = object_key(bucket, key.as_bytes());
+        let Some(cur) = self.objects.get(&k)? else {
+            return Ok(false);
+        };
+        let info: ObjectInfo = decode(&cur)?;
+        if info.version_id != version_id {
+            return Ok(false);
+        }
+        let swapped = self
+            .objects
+            .compare_and_swap(&k, Some(cur), None::<&[u8]>)?;
+        self.flush().await?;
+        Ok(swapped.is_ok())
+    }
+
+    /// Objects of `bucket` in key order, starting at `from` (raw key bytes).
+    pub fn scan_objects(
+        &self,
+        bucket: &str,
+        from: Bound<&[u8]>,
+    ) -> impl Iterator<Item = Result<ObjectInfo, IndexError>> + use<> {
+        let lo = match from {
+            Bound::Included(k) => Bound::Included(object_key(bucket, k)),
+            Bound::Excluded(k) => Bound::Excluded(object_key(bucket, k)),
+            Bound::Unbounded => Bound::Included(object_key(bucket, b"")),
+        };
+        // Everything of this bucket sorts below "bucket\x01".
+        let mut hi = bucket.as_bytes().to_vec();
+        hi.push(1);
+        self.objects
+            .range::<Vec<u8>, _>((lo, Bound::Excluded(hi)))
+            .map(|r| decode(&r?.1))
+    }
+
+    /// Replaces the whole content with `buckets` and `objects` (reindex).
+    pub async fn replace_all(
+        &self,
+        buckets: &[BucketRecord],
+        objects: &[ObjectInfo],
+    ) -> Result<(), IndexError> {
+        self.buckets.clear()?;
+        self.objects.clear()?;
+        for b in buckets {
+            self.buckets.insert(b.name.as_bytes(), encode(b)?)?;
+        }
+        for o in objects {
+            self.objects
+                .insert(object_key(&o.bucket, o.key.as_bytes()), encode(o)?)?;
+        }
+        self.flush().await
+    }
+}

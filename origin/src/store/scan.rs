@@ -1,0 +1,94 @@
+//! Rebuilding the picture from the drives alone (for `reindex`): every
+//! bucket marker and every `meta.json`, grouped by version; a version counts
+//! when at least `data` drives hold it, and the newest such version of a key
+//! is its current one. Read-only; never repairs anything.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use super::drive::Drive;
+use super::error::StoreError;
+use super::meta::{META_FILE, ObjectInfo, VersionRecord};
+
+/// What the drives hold.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// Bucket names found on any drive.
+    pub buckets: BTreeSet<String>,
+    /// Current version of every key that enough drives hold.
+    pub objects: Vec<ObjectInfo>,
+    /// Versions seen on too few drives to read (skipped).
+    pub unreadable: usize,
+}
+
+/// Walks `drives`; `k` drives must agree on a version for it to count.
+pub fn scan(drives: &[Drive], k: usize) -> Result<ScanResult, StoreError> {
+    let mut result = ScanResult::default();
+    // (bucket, key, version) -> (info, drives holding it)
+    let mut versions: BTreeMap<(String, String, String), (ObjectInfo, usize)> = BTreeMap::new();
+    for d in drives.iter().filter(|d| d.is_online()) {
+        let Ok(buckets) = fs::read_dir(d.buckets_dir()) else {
+            continue;
+        };
+        for b in buckets.flatten() {
+            let bucket = b.file_name().to_string_lossy().into_owned();
+            if !b.path().is_dir() {
+                continue;
+            }
+            result.buckets.insert(bucket);
+            for_each_meta(&b.path(), &mut |rec: VersionRecord| {
+                let i = rec.info;
+                let entry = versions
+                    .entry((i.bucket.clone(), i.key.clone(), i.version_id.clone()))
+                    .or_insert((i, 0));
+                entry.1 += 1;
+            });
+        }
+    }
+    let mut current: BTreeMap<(String, String), ObjectInfo> = BTreeMap::new();
+    for ((bucket, key, _), (info, count)) in versions {
+        // Empty objects have no shard bytes; one record is proof enough.
+        if count < k && info.size > 0 {
+            result.unreadable += 1;
+            continue;
+        }
+        match current.get(&(bucket.clone(), key.clone())) {
+            Some(cur) if (cur.mtime_ms, &cur.version_id) >= (info.mtime_ms, &info.version_id) => {}
+            _ => {
+                current.insert((bucket, key), info);
+            }
+        }
+    }
+    result.objects = current.into_values().collect();
+    Ok(result)
+}
+
+/// Calls `f` for each readable `meta.json` under a bucket directory
+/// (`<h2>/<h>/<version>/meta.json`).
+fn for_each_meta(bucket_dir: &Path, f: &mut impl FnMut(VersionRecord)) {
+    let level = |p: &Path| -> Vec<std::path::PathBuf> {
+        fs::read_dir(p)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for h2 in level(bucket_dir) {
+        for h in level(&h2) {
+            for v in level(&h) {
+                let path = v.join(META_FILE);
+                match fs::read(&path).map(|b| serde_json::from_slice::<VersionRecord>(&b)) {
+                    Ok(Ok(rec)) => f(rec),
+                    Ok(Err(err)) => {
+                        tracing::warn!(path = %path.display(), %err, "unreadable meta.json skipped")
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+}

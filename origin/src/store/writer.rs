@@ -1,0 +1,336 @@
+//! The PUT pipeline: body chunks are gathered into blocks on the async side,
+//! then two blocking workers consume each block in parallel: one feeds MD5
+//! (the S3 ETag, the costliest step, so it overlaps everything else), the
+//! other erasure-codes the block and appends shard + blake3 to a temp shard
+//! file on every online drive. `commit` fsyncs, writes `meta.json` and renames
+//! the temp dirs into place. Nothing here touches the index: the object layer
+//! commits it after `commit` returns. Never holds more than a few blocks.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use futures::{Stream, StreamExt};
+use md5::{Digest, Md5};
+use tokio::sync::mpsc;
+
+use super::Store;
+use super::drive::{Drive, create_dir_durable, remove_any, sync_dir, write_file_durable};
+use super::error::StoreError;
+use super::layout::write_quorum;
+use super::meta::{META_FILE, ObjectInfo, StoredHeaders, VERSION_RECORD_FORMAT, VersionRecord};
+use super::shard_file::{SHARD_FILE, ShardWriter};
+
+/// What a PUT asks the store to write.
+#[derive(Debug, Clone)]
+pub struct PutRequest {
+    /// Bucket name.
+    pub bucket: String,
+    /// Object key.
+    pub key: String,
+    /// Standard headers to keep.
+    pub headers: StoredHeaders,
+    /// `x-amz-meta-*` values.
+    pub user_meta: BTreeMap<String, String>,
+    /// Content-MD5 the client sent, if any.
+    pub expected_md5: Option<[u8; 16]>,
+    /// Content-Length the client announced, if known.
+    pub expected_size: Option<u64>,
+}
+
+/// Messages to the blocking workers; `End` makes an early-closed channel
+/// (client gone, request cancelled) distinguishable from a complete body.
+enum Msg {
+    Block(Bytes),
+    End,
+}
+
+/// Temp dirs of a write in progress; removed on drop unless committed, so a
+/// failed or cancelled PUT leaves nothing behind.
+struct TmpGuard {
+    dirs: Vec<PathBuf>,
+}
+
+impl Drop for TmpGuard {
+    fn drop(&mut self) {
+        let dirs = std::mem::take(&mut self.dirs);
+        if dirs.is_empty() {
+            return;
+        }
+        let cleanup = move || {
+            for d in dirs {
+                let _ = remove_any(&d);
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => {
+                h.spawn_blocking(cleanup);
+            }
+            Err(_) => cleanup(),
+        }
+    }
+}
+
+/// Shard writers that survived the body, per drive.
+struct Written {
+    writers: Vec<(Drive, ShardWriter)>,
+    block_hashes: Vec<String>,
+    size: u64,
+}
+
+impl Store {
+    /// Streams `body` into a new version of `req.key` and makes it durable on
+    /// at least a write quorum of drives. Returns the new version's facts.
+    pub async fn put<S, E>(&self, req: PutRequest, body: S) -> Result<ObjectInfo, StoreError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let layout = self.layout;
+        let quorum = write_quorum(&layout);
+        let online: Vec<Drive> = self
+            .drives
+            .iter()
+            .filter(|d| d.is_online())
+            .cloned()
+            .collect();
+        if online.len() < quorum {
+            return Err(StoreError::WriteQuorum {
+                ok: online.len(),
+                needed: quorum,
+            });
+        }
+        let tmp_id = uuid::Uuid::new_v4().simple().to_string();
+        let mut guard = TmpGuard {
+            dirs: online.iter().map(|d| d.tmp_dir().join(&tmp_id)).collect(),
+        };
+
+        let (md5_tx, md5_rx) = mpsc::channel::<Msg>(2);
+        let (ec_tx, ec_rx) = mpsc::channel::<Msg>(2);
+        let md5_task = tokio::task::spawn_blocking(move || md5_worker(md5_rx));
+        let codec = Arc::clone(&self.codec);
+        let tmp = tmp_id.clone();
+        let ec_task =
+            tokio::task::spawn_blocking(move || encode_worker(online, &tmp, quorum, &codec, ec_rx));
+
+        let feed = feed_blocks(body, layout.block_size as usize, &md5_tx, &ec_tx).await;
+        if feed.is_ok() {
+            // Both workers may already have quit on error; their result says why.
+            let _ = md5_tx.send(Msg::End).await;
+            let _ = ec_tx.send(Msg::End).await;
+        }
+        drop((md5_tx, ec_tx));
+        let md5 = md5_task
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let written = ec_task
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let got = feed?;
+        let written = written?;
+        let md5 = md5.ok_or_else(|| StoreError::Internal("md5 worker ended early".into()))?;
+        if let Some(expected) = req.expected_size
+            && expected != got
+        {
+            return Err(StoreError::IncompleteBody { got, expected });
+        }
+        if let Some(expected) = req.expected_md5
+            && expected != md5
+        {
+            return Err(StoreError::BadDigest);
+        }
+        self.metrics.bytes_in.inc_by(got);
+
+        let info = ObjectInfo {
+            bucket: req.bucket,
+            key: req.key,
+            version_id: uuid::Uuid::new_v4().simple().to_string(),
+            size: written.size,
+            etag: hex::encode(md5),
+            mtime_ms: now_ms(),
+            layout,
+            headers: req.headers,
+            user_meta: req.user_meta,
+        };
+        let deployment_id = self.deployment_id.clone();
+        let commit_info = info.clone();
+        let committed = tokio::task::spawn_blocking(move || {
+            commit(written, &tmp_id, &deployment_id, &commit_info, quorum)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))??;
+        // Committed dirs were renamed away; the rest are failed drives' temp dirs.
+        guard.dirs.retain(|d| !committed.contains(d));
+        Ok(info)
+    }
+}
+
+/// Milliseconds since the unix epoch.
+pub fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}
+
+/// Gathers body chunks into blocks of `block_size` and hands each to both
+/// workers. Returns the body length.
+async fn feed_blocks<S, E>(
+    mut body: S,
+    block_size: usize,
+    md5_tx: &mpsc::Sender<Msg>,
+    ec_tx: &mpsc::Sender<Msg>,
+) -> Result<u64, StoreError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut total = 0u64;
+    let mut block = BytesMut::with_capacity(block_size);
+    let send = |b: Bytes| async move {
+        let (a, c) = tokio::join!(
+            md5_tx.send(Msg::Block(b.clone())),
+            ec_tx.send(Msg::Block(b))
+        );
+        if a.is_err() || c.is_err() {
+            // A worker quit; its own result carries the reason.
+            return Err(StoreError::Internal("write worker stopped".into()));
+        }
+        Ok(())
+    };
+    while let Some(chunk) = body.next().await {
+        let mut chunk = chunk.map_err(|e| StoreError::Body(e.to_string()))?;
+        total += chunk.len() as u64;
+        while !chunk.is_empty() {
+            let take = (block_size - block.len()).min(chunk.len());
+            block.extend_from_slice(&chunk.split_to(take));
+            if block.len() == block_size {
+                let full = std::mem::replace(&mut block, BytesMut::with_capacity(block_size));
+                send(full.freeze()).await?;
+            }
+        }
+    }
+    if !block.is_empty() {
+        send(block.freeze()).await?;
+    }
+    Ok(total)
+}
+
+fn md5_worker(mut rx: mpsc::Receiver<Msg>) -> Option<[u8; 16]> {
+    let mut h = Md5::new();
+    while let Some(msg) = rx.blocking_recv() {
+        match msg {
+            Msg::Block(b) => h.update(&b),
+            Msg::End => return Some(h.finalize().into()),
+        }
+    }
+    None
+}
+
+fn encode_worker(
+    drives: Vec<Drive>,
+    tmp_id: &str,
+    quorum: usize,
+    codec: &super::erasure::Codec,
+    mut rx: mpsc::Receiver<Msg>,
+) -> Result<Written, StoreError> {
+    let mut writers = Vec::with_capacity(drives.len());
+    for d in drives {
+        let dir = d.tmp_dir().join(tmp_id);
+        let opened =
+            std::fs::create_dir_all(&dir).and_then(|()| ShardWriter::create(&dir.join(SHARD_FILE)));
+        match opened {
+            Ok(w) => writers.push((d, w)),
+            Err(err) => {
+                tracing::warn!(drive = %d.root.display(), %err, "drive failed to start a write")
+            }
+        }
+    }
+    check_quorum(writers.len(), quorum)?;
+    let mut block_hashes = Vec::new();
+    let mut size = 0u64;
+    loop {
+        let Some(msg) = rx.blocking_recv() else {
+            return Err(StoreError::Body("request cancelled".into()));
+        };
+        let block = match msg {
+            Msg::Block(b) => b,
+            Msg::End => break,
+        };
+        let enc = codec.encode(&block)?;
+        writers.retain_mut(|(d, w)| match w.append(enc.shard(&block, d.index)) {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(drive = %d.root.display(), %err, "shard write failed; drive dropped from this write");
+                false
+            }
+        });
+        check_quorum(writers.len(), quorum)?;
+        block_hashes.push(blake3::hash(&block).to_hex().to_string());
+        size += block.len() as u64;
+    }
+    Ok(Written {
+        writers,
+        block_hashes,
+        size,
+    })
+}
+
+fn check_quorum(ok: usize, needed: usize) -> Result<(), StoreError> {
+    if ok < needed {
+        return Err(StoreError::WriteQuorum { ok, needed });
+    }
+    Ok(())
+}
+
+/// Makes the temp dirs durable and renames them into place. Returns the temp
+/// dirs that were moved (the guard must not delete those paths' new owners).
+fn commit(
+    written: Written,
+    tmp_id: &str,
+    deployment_id: &str,
+    info: &ObjectInfo,
+    quorum: usize,
+) -> Result<Vec<PathBuf>, StoreError> {
+    let mut moved = Vec::new();
+    let mut placed = Vec::new();
+    for (drive, writer) in written.writers {
+        let tmp = drive.tmp_dir().join(tmp_id);
+        let record = VersionRecord {
+            format: VERSION_RECORD_FORMAT,
+            deployment_id: deployment_id.to_string(),
+            shard_index: drive.index,
+            info: info.clone(),
+            block_hashes: written.block_hashes.clone(),
+        };
+        let res = (|| -> Result<PathBuf, StoreError> {
+            writer.finish()?;
+            let bytes =
+                serde_json::to_vec(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
+            write_file_durable(&tmp.join(META_FILE), &bytes)?;
+            let object_dir = drive.object_dir(&info.bucket, &info.key);
+            create_dir_durable(&object_dir)?;
+            let dest = object_dir.join(&info.version_id);
+            std::fs::rename(&tmp, &dest)?;
+            sync_dir(&object_dir)?;
+            Ok(dest)
+        })();
+        match res {
+            Ok(dest) => {
+                moved.push(tmp);
+                placed.push(dest);
+            }
+            Err(err) => {
+                tracing::warn!(drive = %drive.root.display(), %err, "commit failed on drive")
+            }
+        }
+    }
+    if placed.len() < quorum {
+        for p in &placed {
+            let _ = remove_any(p);
+        }
+        return Err(StoreError::WriteQuorum {
+            ok: placed.len(),
+            needed: quorum,
+        });
+    }
+    Ok(moved)
+}
