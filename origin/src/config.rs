@@ -24,6 +24,16 @@ pub enum Command {
     Serve(ServeArgs),
     /// Rebuild the index (meta dir) from the drives alone; run with the server stopped.
     Reindex(StorageArgs),
+    /// Ask a running origin to rebuild every missing or corrupt shard (root credentials from env).
+    Heal(HealArgs),
+}
+
+/// Flags of `heal`.
+#[derive(Debug, Args)]
+pub struct HealArgs {
+    /// Origin URL, e.g. http://127.0.0.1:9000.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
 }
 
 /// Storage flags shared by `serve` and `reindex`.

@@ -71,6 +71,8 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
             }
         }
         let slot = OpSlot::default();
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
         let mut req = req.map(Body::from);
         req.extensions_mut().insert(slot.clone());
         let started = Instant::now();
@@ -80,9 +82,13 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
                 Ok(resp) => resp.status().as_u16(),
                 Err(_) => 500,
             };
-            front
-                .metrics
-                .observe(slot.get().unwrap_or("Unrouted"), status, started.elapsed());
+            let op = slot.get().unwrap_or("Unrouted");
+            front.metrics.observe(op, status, started.elapsed());
+            if status >= 500 {
+                tracing::warn!(op, status, %method, path, "request failed");
+            } else if status >= 400 {
+                tracing::info!(op, status, %method, path, "request rejected");
+            }
             result
         })
     }

@@ -2,7 +2,9 @@
 //! with erasure coding. Data flows one way: `http` -> `s3` -> `objects` ->
 //! `store` + `index`; no module reaches up the chain.
 
+pub mod admin;
 pub mod config;
+pub mod heal_cli;
 pub mod http;
 pub mod index;
 pub mod metrics;

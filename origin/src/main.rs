@@ -7,7 +7,8 @@ use gureum_origin::server;
 
 fn main() {
     let cli = Cli::parse();
-    gureum_common::logging::init("info,sled=warn");
+    // s3s logs every client error at ERROR; http.rs logs each failed request once.
+    gureum_common::logging::init("info,sled=warn,s3s=off");
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -21,6 +22,10 @@ fn main() {
                         server::serve(cfg, creds).await
                     }
                     Command::Reindex(args) => server::reindex(args.resolve()?).await,
+                    Command::Heal(args) => {
+                        let creds = server::RootCredentials::from_env()?;
+                        gureum_origin::heal_cli::run(&args.endpoint, creds).await
+                    }
                 }
             })
         });

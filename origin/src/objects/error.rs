@@ -18,6 +18,9 @@ pub enum ObjectError {
     /// DeleteBucket on a bucket with objects.
     #[error("the bucket you tried to delete is not empty")]
     BucketNotEmpty,
+    /// A name Gureum keeps for its own APIs.
+    #[error("the bucket name is reserved")]
+    ReservedName,
     /// A list continuation token we did not issue.
     #[error("the continuation token provided is incorrect")]
     BadContinuationToken,

@@ -6,6 +6,7 @@
 //! This is what the S3 handlers (and admin tasks) call; it knows no HTTP.
 
 mod error;
+mod heal;
 mod list;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use bytes::Bytes;
 use futures::Stream;
 
 pub use error::ObjectError;
+pub use heal::HealStatus;
 pub use list::{ListPage, ListParams};
 
 use crate::index::{BucketRecord, Index};
@@ -44,6 +46,9 @@ impl Objects {
 
     /// Creates a bucket on the drives, then in the index.
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), ObjectError> {
+        if bucket == crate::admin::RESERVED {
+            return Err(ObjectError::ReservedName);
+        }
         if self.index.get_bucket(bucket)?.is_some() {
             return Err(ObjectError::BucketAlreadyOwnedByYou);
         }

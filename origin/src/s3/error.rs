@@ -16,6 +16,9 @@ impl From<ObjectError> for S3Error {
             ObjectError::NoSuchKey => S3Error::new(C::NoSuchKey),
             ObjectError::BucketAlreadyOwnedByYou => S3Error::new(C::BucketAlreadyOwnedByYou),
             ObjectError::BucketNotEmpty => S3Error::new(C::BucketNotEmpty),
+            ObjectError::ReservedName => {
+                S3Error::with_message(C::InvalidBucketName, "The specified bucket is not valid.")
+            }
             ObjectError::BadContinuationToken => S3Error::with_message(
                 C::InvalidArgument,
                 "The continuation token provided is incorrect",

@@ -28,11 +28,6 @@ impl Codec {
         Ok(Self { layout, rs })
     }
 
-    /// The layout this codec encodes.
-    pub fn layout(&self) -> Layout {
-        self.layout
-    }
-
     /// Computes parity shards for `block`. Data shards are not copied: shard i
     /// is `block[i*s..(i+1)*s]`, except that the tail shard is zero-padded in
     /// `tail` when the block does not divide evenly.

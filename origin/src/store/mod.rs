@@ -10,6 +10,7 @@ mod drive;
 mod erasure;
 mod error;
 mod format;
+mod heal;
 mod layout;
 mod meta;
 mod reader;
@@ -24,6 +25,7 @@ use prometheus::IntCounter;
 
 pub use drive::Drive;
 pub use error::StoreError;
+pub use heal::HealReport;
 pub use layout::{DEFAULT_BLOCK_SIZE, Layout, default_parity, write_quorum};
 pub use meta::{ObjectInfo, StoredHeaders, VersionRecord};
 pub use reader::{ObjectStream, OpenVersion};
