@@ -47,7 +47,7 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let front = Arc::clone(&self.0);
-        if req.method() == Method::GET {
+        if req.method() == Method::GET || req.method() == Method::HEAD {
             let local = match req.uri().path() {
                 "/health/live" => Some(text(StatusCode::OK, "ok\n".into(), "text/plain")),
                 "/health/ready" => Some(if front.store.has_write_quorum() {

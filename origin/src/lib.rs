@@ -2,7 +2,7 @@
 //! with erasure coding. Data flows one way: `http` -> `s3` -> `objects` ->
 //! `store` + `index`; no module reaches up the chain.
 
-pub mod admin;
+pub mod api;
 pub mod config;
 pub mod heal_cli;
 pub mod http;

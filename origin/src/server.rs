@@ -9,7 +9,7 @@ use anyhow::Context;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
-use crate::admin::{AdminRoute, GureumNames};
+use crate::api::{GureumNames, GureumRoute};
 use crate::config::{ServeConfig, StorageConfig};
 use crate::http::{Front, OriginService};
 use crate::index::Index;
@@ -71,7 +71,7 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
     let mut builder =
         S3ServiceBuilder::new(GureumS3::new(Arc::clone(&objects), cfg.region.clone()));
     builder.set_validation(GureumNames);
-    builder.set_route(AdminRoute::new(objects));
+    builder.set_route(GureumRoute::new(objects));
     builder.set_auth(RootAuth::new(creds.access_key, creds.secret_key));
     builder.set_access(RootOnly);
     if let Some(domain) = &cfg.domain {

@@ -2,9 +2,14 @@
 //! listing fields, in sled. Kept behind this narrow API (get/put/delete/scan)
 //! so the engine can be swapped in one module. Every record carries a format
 //! version. The index is a cache of what the drives say: `reindex` rebuilds
-//! it from them, so it must never hold anything the drives do not.
+//! it from them, so it must never hold anything the drives do not. It also
+//! stores the change feed (see `changes`), which is not rebuilt: edges
+//! that ask for events from before a reindex are told to reset.
+
+mod changes;
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -23,6 +28,9 @@ pub enum IndexError {
     /// A record did not decode.
     #[error("index record: {0}")]
     Decode(#[from] serde_json::Error),
+    /// A lock holder panicked.
+    #[error("index lock poisoned")]
+    Poisoned,
     /// A record from a newer Gureum.
     #[error("index record format {0} is newer than this build understands")]
     UnknownFormat(u32),
@@ -75,15 +83,20 @@ pub struct Index {
     db: sled::Db,
     buckets: sled::Tree,
     objects: sled::Tree,
+    changes: sled::Tree,
+    seq: Arc<changes::Sequencer>,
 }
 
 impl Index {
     /// Opens (or creates) the index in `dir`.
     pub fn open(dir: &std::path::Path) -> Result<Self, IndexError> {
         let db = sled::Config::new().path(dir).open()?;
+        let changes = db.open_tree("changes")?;
         Ok(Self {
             buckets: db.open_tree("buckets")?,
             objects: db.open_tree("objects")?,
+            seq: Arc::new(changes::Sequencer::open(&changes)?),
+            changes,
             db,
         })
     }

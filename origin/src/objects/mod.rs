@@ -10,9 +10,12 @@ mod heal;
 mod list;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::Stream;
+use gureum_common::feed::{BlockHashes, ChangeEvent, ChangeOp, ChangesPage};
+use tokio::sync::watch;
 
 pub use error::ObjectError;
 pub use heal::HealStatus;
@@ -25,12 +28,91 @@ use crate::store::{ObjectInfo, OpenVersion, PutRequest, Store, StoreError, now_m
 pub struct Objects {
     store: Arc<Store>,
     index: Index,
+    /// Latest change-feed seq, so long-polls wake the moment it moves.
+    feed_tx: watch::Sender<u64>,
 }
 
 impl Objects {
     /// Wires the layer over `store` and `index`.
     pub fn new(store: Arc<Store>, index: Index) -> Self {
-        Self { store, index }
+        let (feed_tx, _) = watch::channel(index.next_change_seq());
+        Self {
+            store,
+            index,
+            feed_tx,
+        }
+    }
+
+    /// Appends to the change feed and wakes followers. A failure here is
+    /// logged, not returned: the write itself has committed, and edges
+    /// still converge through TTLs.
+    fn publish(&self, info: &ObjectInfo, op: ChangeOp) {
+        let event = ChangeEvent {
+            seq: 0,
+            bucket: info.bucket.clone(),
+            key: info.key.clone(),
+            op,
+            etag: if op == ChangeOp::Put {
+                info.etag.clone()
+            } else {
+                String::new()
+            },
+            version_id: info.version_id.clone(),
+        };
+        match self.index.append_change(event) {
+            Ok(seq) => {
+                self.feed_tx.send_replace(seq + 1);
+            }
+            Err(err) => tracing::error!(%err, "change feed append failed"),
+        }
+    }
+
+    /// Change-feed page for `bucket`: from "now" without `since`, else
+    /// events from `since`, waiting up to `wait` for one to arrive.
+    pub async fn changes(
+        &self,
+        bucket: &str,
+        since: Option<u64>,
+        wait: Duration,
+    ) -> Result<ChangesPage, ObjectError> {
+        self.require_bucket(bucket)?;
+        let Some(since) = since else {
+            return Ok(ChangesPage {
+                events: Vec::new(),
+                next: self.index.next_change_seq(),
+                reset: false,
+            });
+        };
+        let mut rx = self.feed_tx.subscribe();
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            rx.mark_unchanged();
+            let page = self.index.changes_since(bucket, since, 1000)?;
+            if !page.events.is_empty() || page.reset {
+                return Ok(page);
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                return Ok(page);
+            }
+        }
+    }
+
+    /// Per-block blake3 hashes of the current version (for edges).
+    pub async fn block_hashes(&self, bucket: &str, key: &str) -> Result<BlockHashes, ObjectError> {
+        let info = self.head_object(bucket, key)?;
+        let rec = self.store.read_record(&info).await?;
+        Ok(BlockHashes {
+            bucket: info.bucket,
+            key: info.key,
+            version_id: info.version_id,
+            etag: info.etag,
+            size: info.size,
+            block_size: info.layout.block_size,
+            block_hashes: rec.block_hashes,
+        })
     }
 
     /// The underlying store (for health and metrics).
@@ -46,7 +128,7 @@ impl Objects {
 
     /// Creates a bucket on the drives, then in the index.
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), ObjectError> {
-        if bucket == crate::admin::RESERVED {
+        if bucket == crate::api::RESERVED {
             return Err(ObjectError::ReservedName);
         }
         if self.index.get_bucket(bucket)?.is_some() {
@@ -95,7 +177,9 @@ impl Objects {
     {
         self.require_bucket(&req.bucket)?;
         let info = self.store.put(req, body).await?;
-        if let Some(old) = self.index.put_object(&info).await?
+        let replaced = self.index.put_object(&info).await?;
+        self.publish(&info, ChangeOp::Put);
+        if let Some(old) = replaced
             && old.version_id != info.version_id
         {
             // Drives hold the old version until here; a crash before this
@@ -169,9 +253,13 @@ impl Objects {
         self.store
             .delete_version(bucket, key, &info.version_id)
             .await?;
-        self.index
+        if self
+            .index
             .delete_object_if(bucket, key, &info.version_id)
-            .await?;
+            .await?
+        {
+            self.publish(&info, ChangeOp::Delete);
+        }
         Ok(())
     }
 

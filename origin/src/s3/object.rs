@@ -224,26 +224,29 @@ pub(super) async fn get_object(
         expires: input.response_expires,
     };
     let h = &info.headers;
-    Ok(S3Response::new(GetObjectOutput {
-        body: Some(StreamingBlob::wrap(stream)),
-        content_length: Some(len as i64),
-        content_range,
-        accept_ranges: Some("bytes".into()),
-        e_tag: Some(etag(&info)),
-        last_modified: Some(timestamp(info.mtime_ms)),
-        content_type: o.content_type.or_else(|| h.content_type.clone()),
-        cache_control: o.cache_control.or_else(|| h.cache_control.clone()),
-        content_disposition: o
-            .content_disposition
-            .or_else(|| h.content_disposition.clone()),
-        content_encoding: o.content_encoding.or_else(|| h.content_encoding.clone()),
-        content_language: o.content_language.or_else(|| h.content_language.clone()),
-        expires: o
-            .expires
-            .or_else(|| h.expires.as_deref().and_then(parse_http_date)),
-        metadata: metadata(&info),
-        ..Default::default()
-    }))
+    Ok(with_version_header(
+        &info,
+        GetObjectOutput {
+            body: Some(StreamingBlob::wrap(stream)),
+            content_length: Some(len as i64),
+            content_range,
+            accept_ranges: Some("bytes".into()),
+            e_tag: Some(etag(&info)),
+            last_modified: Some(timestamp(info.mtime_ms)),
+            content_type: o.content_type.or_else(|| h.content_type.clone()),
+            cache_control: o.cache_control.or_else(|| h.cache_control.clone()),
+            content_disposition: o
+                .content_disposition
+                .or_else(|| h.content_disposition.clone()),
+            content_encoding: o.content_encoding.or_else(|| h.content_encoding.clone()),
+            content_language: o.content_language.or_else(|| h.content_language.clone()),
+            expires: o
+                .expires
+                .or_else(|| h.expires.as_deref().and_then(parse_http_date)),
+            metadata: metadata(&info),
+            ..Default::default()
+        },
+    ))
 }
 
 pub(super) fn head_object(
@@ -270,33 +273,48 @@ pub(super) fn head_object(
         None => (info.size, None),
     };
     let h = &info.headers;
-    Ok(S3Response::new(HeadObjectOutput {
-        content_length: Some(len as i64),
-        content_range,
-        accept_ranges: Some("bytes".into()),
-        e_tag: Some(etag(&info)),
-        last_modified: Some(timestamp(info.mtime_ms)),
-        content_type: input
-            .response_content_type
-            .or_else(|| h.content_type.clone()),
-        cache_control: input
-            .response_cache_control
-            .or_else(|| h.cache_control.clone()),
-        content_disposition: input
-            .response_content_disposition
-            .or_else(|| h.content_disposition.clone()),
-        content_encoding: input
-            .response_content_encoding
-            .or_else(|| h.content_encoding.clone()),
-        content_language: input
-            .response_content_language
-            .or_else(|| h.content_language.clone()),
-        expires: input
-            .response_expires
-            .or_else(|| h.expires.as_deref().and_then(parse_http_date)),
-        metadata: metadata(&info),
-        ..Default::default()
-    }))
+    Ok(with_version_header(
+        &info,
+        HeadObjectOutput {
+            content_length: Some(len as i64),
+            content_range,
+            accept_ranges: Some("bytes".into()),
+            e_tag: Some(etag(&info)),
+            last_modified: Some(timestamp(info.mtime_ms)),
+            content_type: input
+                .response_content_type
+                .or_else(|| h.content_type.clone()),
+            cache_control: input
+                .response_cache_control
+                .or_else(|| h.cache_control.clone()),
+            content_disposition: input
+                .response_content_disposition
+                .or_else(|| h.content_disposition.clone()),
+            content_encoding: input
+                .response_content_encoding
+                .or_else(|| h.content_encoding.clone()),
+            content_language: input
+                .response_content_language
+                .or_else(|| h.content_language.clone()),
+            expires: input
+                .response_expires
+                .or_else(|| h.expires.as_deref().and_then(parse_http_date)),
+            metadata: metadata(&info),
+            ..Default::default()
+        },
+    ))
+}
+
+/// Header naming the exact version served, so edges can pin cached slices
+/// to it even before S3 versioning is enabled on a bucket.
+pub const VERSION_HEADER: &str = "x-gureum-version-id";
+
+fn with_version_header<T>(info: &ObjectInfo, output: T) -> S3Response<T> {
+    let mut resp = S3Response::new(output);
+    if let Ok(v) = http::HeaderValue::from_str(&info.version_id) {
+        resp.headers.insert(VERSION_HEADER, v);
+    }
+    resp
 }
 
 pub(super) async fn delete_object(

@@ -265,6 +265,28 @@ impl Store {
         .await
     }
 
+    /// The `meta.json` record of a version, from the first drive that has a
+    /// readable one.
+    pub async fn read_record(&self, info: &ObjectInfo) -> Result<VersionRecord, StoreError> {
+        let drives = self.drives.clone();
+        let info = info.clone();
+        blocking(move || {
+            for d in drives.iter().filter(|d| d.is_online()) {
+                let path = d
+                    .version_dir(&info.bucket, &info.key, &info.version_id)
+                    .join(meta::META_FILE);
+                if let Ok(bytes) = std::fs::read(&path)
+                    && let Ok(rec) = serde_json::from_slice::<VersionRecord>(&bytes)
+                    && rec.info.version_id == info.version_id
+                {
+                    return Ok(rec);
+                }
+            }
+            Err(StoreError::VersionGone)
+        })
+        .await
+    }
+
     /// Reads every drive and reconstructs buckets and current versions.
     pub async fn scan(&self) -> Result<ScanResult, StoreError> {
         let drives = self.drives.clone();
