@@ -7,6 +7,7 @@
 //! that ask for events from before a reindex are told to reset.
 
 mod changes;
+mod uploads;
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -15,6 +16,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::store::ObjectInfo;
+
+pub use uploads::{PartRecord, UploadRecord};
 
 /// Format version written into every record.
 const RECORD_FORMAT: u32 = 1;
@@ -84,6 +87,8 @@ pub struct Index {
     buckets: sled::Tree,
     objects: sled::Tree,
     changes: sled::Tree,
+    uploads: sled::Tree,
+    parts: sled::Tree,
     seq: Arc<changes::Sequencer>,
 }
 
@@ -95,6 +100,8 @@ impl Index {
         Ok(Self {
             buckets: db.open_tree("buckets")?,
             objects: db.open_tree("objects")?,
+            uploads: db.open_tree("uploads")?,
+            parts: db.open_tree("parts")?,
             seq: Arc::new(changes::Sequencer::open(&changes)?),
             changes,
             db,

@@ -24,6 +24,27 @@ pub enum ObjectError {
     /// A list continuation token we did not issue.
     #[error("the continuation token provided is incorrect")]
     BadContinuationToken,
+    /// The multipart upload does not exist (or was completed/aborted).
+    #[error("the specified multipart upload does not exist")]
+    NoSuchUpload,
+    /// A listed part was not uploaded or its ETag differs.
+    #[error("one or more of the specified parts could not be found: {0}")]
+    InvalidPart(String),
+    /// Parts not in ascending order.
+    #[error("the list of parts was not in ascending order")]
+    InvalidPartOrder,
+    /// A part other than the last is under 5 MiB.
+    #[error("your proposed upload is smaller than the minimum allowed size")]
+    EntityTooSmall,
+    /// A malformed or out-of-range argument.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// A request body that is valid XML but not a valid request.
+    #[error("{0}")]
+    MalformedXml(String),
+    /// A condition header (If-Match / If-None-Match ...) did not hold.
+    #[error("at least one of the preconditions you specified did not hold")]
+    PreconditionFailed,
     /// Storage engine failure.
     #[error(transparent)]
     Store(#[from] StoreError),

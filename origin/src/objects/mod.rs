@@ -8,6 +8,7 @@
 mod error;
 mod heal;
 mod list;
+mod multipart;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -177,21 +178,7 @@ impl Objects {
     {
         self.require_bucket(&req.bucket)?;
         let info = self.store.put(req, body).await?;
-        let replaced = self.index.put_object(&info).await?;
-        self.publish(&info, ChangeOp::Put);
-        if let Some(old) = replaced
-            && old.version_id != info.version_id
-        {
-            // Drives hold the old version until here; a crash before this
-            // point leaves an orphan that reindex would rank below the new one.
-            if let Err(err) = self
-                .store
-                .delete_version(&old.bucket, &old.key, &old.version_id)
-                .await
-            {
-                tracing::warn!(bucket = %old.bucket, key = %old.key, %err, "old version not removed");
-            }
-        }
+        self.commit_version(&info).await?;
         Ok(info)
     }
 

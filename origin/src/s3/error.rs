@@ -23,6 +23,22 @@ impl From<ObjectError> for S3Error {
                 C::InvalidArgument,
                 "The continuation token provided is incorrect",
             ),
+            ObjectError::NoSuchUpload => S3Error::new(C::NoSuchUpload),
+            ObjectError::InvalidPart(msg) => S3Error::with_message(
+                C::InvalidPart,
+                format!("One or more of the specified parts could not be found. {msg}"),
+            ),
+            ObjectError::InvalidPartOrder => S3Error::with_message(
+                C::InvalidPartOrder,
+                "The list of parts was not in ascending order. Parts must be ordered by part number.",
+            ),
+            ObjectError::EntityTooSmall => S3Error::with_message(
+                C::EntityTooSmall,
+                "Your proposed upload is smaller than the minimum allowed object size.",
+            ),
+            ObjectError::InvalidArgument(msg) => S3Error::with_message(C::InvalidArgument, msg),
+            ObjectError::MalformedXml(msg) => S3Error::with_message(C::MalformedXML, msg),
+            ObjectError::PreconditionFailed => S3Error::new(C::PreconditionFailed),
             ObjectError::Store(e) => store_error(e),
             ObjectError::Index(e) => index_error(e),
         }

@@ -22,14 +22,21 @@ pub(super) async fn put_object(
         .as_deref()
         .map(parse_content_md5)
         .transpose()?;
-    let headers = StoredHeaders {
-        content_type: input.content_type,
-        cache_control: input.cache_control,
-        content_disposition: input.content_disposition,
-        content_encoding: input.content_encoding,
-        content_language: input.content_language,
-        expires: input.expires.as_ref().and_then(format_http_date),
-    };
+    check_write_conditions(
+        s3,
+        &input.bucket,
+        &input.key,
+        input.if_match.as_ref(),
+        input.if_none_match.as_ref(),
+    )?;
+    let headers = stored_headers(
+        input.content_type,
+        input.cache_control,
+        input.content_disposition,
+        input.content_encoding,
+        input.content_language,
+        input.expires.as_ref(),
+    );
     let user_meta: BTreeMap<String, String> =
         input.metadata.unwrap_or_default().into_iter().collect();
     let put = PutRequest {
@@ -56,7 +63,7 @@ pub(super) async fn put_object(
 
 /// Object length the client announced: the decoded length for aws-chunked
 /// bodies (Content-Length then counts the framing), else Content-Length.
-fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+pub(super) fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
     let get = |name: &str| {
         headers
             .get(name)
@@ -76,7 +83,7 @@ fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
     })
 }
 
-fn parse_content_md5(v: &str) -> S3Result<[u8; 16]> {
+pub(super) fn parse_content_md5(v: &str) -> S3Result<[u8; 16]> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(v.trim())
         .map_err(|_| {
@@ -93,7 +100,97 @@ fn parse_content_md5(v: &str) -> S3Result<[u8; 16]> {
     })
 }
 
-fn etag(info: &ObjectInfo) -> ETag {
+/// Standard headers to store with a new object.
+pub(super) fn stored_headers(
+    content_type: Option<String>,
+    cache_control: Option<String>,
+    content_disposition: Option<String>,
+    content_encoding: Option<String>,
+    content_language: Option<String>,
+    expires: Option<&Timestamp>,
+) -> StoredHeaders {
+    StoredHeaders {
+        content_type,
+        cache_control,
+        content_disposition,
+        // aws-chunked is transfer framing, not a property of the object.
+        content_encoding: content_encoding
+            .map(|e| {
+                e.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.eq_ignore_ascii_case("aws-chunked"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .filter(|e| !e.is_empty()),
+        content_language,
+        expires: expires.and_then(format_http_date),
+    }
+}
+
+/// Conditional writes: `If-None-Match: *` fails when the key exists,
+/// `If-Match` when its current ETag differs (or it is absent). Checked
+/// before the body is taken; a racing writer can still win the commit.
+pub(super) fn check_write_conditions(
+    s3: &GureumS3,
+    bucket: &str,
+    key: &str,
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+) -> S3Result<()> {
+    if if_match.is_none() && if_none_match.is_none() {
+        return Ok(());
+    }
+    let current = match s3.objects.head_object(bucket, key) {
+        Ok(info) => Some(info),
+        Err(crate::objects::ObjectError::NoSuchKey) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let matches = |cond: &ETagCondition, info: &ObjectInfo| match cond {
+        ETagCondition::Any => true,
+        ETagCondition::ETag(e) => e.value() == info.etag,
+    };
+    if let Some(cond) = if_none_match
+        && let Some(info) = &current
+        && matches(cond, info)
+    {
+        return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
+    }
+    if let Some(cond) = if_match {
+        match &current {
+            None => return Err(S3Error::new(S3ErrorCode::NoSuchKey)),
+            Some(info) if !matches(cond, info) => {
+                return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Byte span of part `n` (1-based) of a multipart object (GET ?partNumber=).
+fn part_span(info: &ObjectInfo, n: i32) -> S3Result<std::ops::Range<u64>> {
+    let segs = info.segments();
+    usize::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| segs.get(i))
+        .map(|s| s.start..s.start + s.size)
+        .ok_or_else(|| {
+            let mut err = S3Error::with_message(
+                S3ErrorCode::Custom("InvalidPartNumber".into()),
+                "The requested partnumber is not satisfiable",
+            );
+            err.set_status_code(http::StatusCode::RANGE_NOT_SATISFIABLE);
+            err
+        })
+}
+
+fn parts_count(info: &ObjectInfo) -> Option<i32> {
+    (!info.parts.is_empty()).then_some(info.parts.len() as i32)
+}
+
+pub(super) fn etag(info: &ObjectInfo) -> ETag {
     ETag::Strong(info.etag.clone())
 }
 
@@ -181,7 +278,7 @@ struct Overrides {
     expires: Option<Timestamp>,
 }
 
-fn metadata(info: &ObjectInfo) -> Option<Metadata> {
+pub(super) fn metadata(info: &ObjectInfo) -> Option<Metadata> {
     (!info.user_meta.is_empty()).then(|| {
         info.user_meta
             .iter()
@@ -205,12 +302,17 @@ pub(super) async fn get_object(
             if_unmodified_since: input.if_unmodified_since.as_ref(),
         },
     )?;
-    let range = resolve_range(input.range.as_ref(), info.size)?;
+    let range = match input.part_number {
+        Some(1) if info.parts.is_empty() => None,
+        Some(n) => Some(part_span(&info, n)?),
+        None => resolve_range(input.range.as_ref(), info.size)?,
+    };
     let (span, content_range) = match range {
-        Some(r) => {
+        Some(r) if !r.is_empty() => {
             let cr = format!("bytes {}-{}/{}", r.start, r.end - 1, info.size);
             (r, Some(cr))
         }
+        Some(r) => (r, None),
         None => (0..info.size, None),
     };
     let len = span.end - span.start;
@@ -244,6 +346,7 @@ pub(super) async fn get_object(
                 .expires
                 .or_else(|| h.expires.as_deref().and_then(parse_http_date)),
             metadata: metadata(&info),
+            parts_count: parts_count(&info),
             ..Default::default()
         },
     ))
@@ -264,12 +367,17 @@ pub(super) fn head_object(
             if_unmodified_since: input.if_unmodified_since.as_ref(),
         },
     )?;
-    let range = resolve_range(input.range.as_ref(), info.size)?;
+    let range = match input.part_number {
+        Some(1) if info.parts.is_empty() => None,
+        Some(n) => Some(part_span(&info, n)?),
+        None => resolve_range(input.range.as_ref(), info.size)?,
+    };
     let (len, content_range) = match range {
-        Some(r) => (
+        Some(r) if !r.is_empty() => (
             r.end - r.start,
             Some(format!("bytes {}-{}/{}", r.start, r.end - 1, info.size)),
         ),
+        Some(r) => (r.end - r.start, None),
         None => (info.size, None),
     };
     let h = &info.headers;
@@ -300,6 +408,7 @@ pub(super) fn head_object(
                 .response_expires
                 .or_else(|| h.expires.as_deref().and_then(parse_http_date)),
             metadata: metadata(&info),
+            parts_count: parts_count(&info),
             ..Default::default()
         },
     ))

@@ -7,6 +7,7 @@
 //! .gureum/tmp/<uuid>/                 in-flight writes (cleaned at start)
 //! .gureum/trash/<uuid>/               deletions in progress (cleaned at start)
 //! buckets/<bucket>/.bucket.json       bucket marker
+//! buckets/<bucket>/.uploads/<id>/<n>.<uuid>/shard.bin   multipart parts
 //! buckets/<bucket>/<h2>/<h>/<version>/{shard.bin,meta.json}
 //! ```
 //! `<h>` is the blake3 hex of the key, so no key (`..`, NUL, 1 KiB long) can
@@ -15,6 +16,10 @@
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
+
+/// Uploads directory inside a bucket; its leading dot keeps it apart from
+/// the two-hex-digit key directories.
+pub const UPLOADS_DIR: &str = ".uploads";
 
 /// Marker file name of a bucket on each drive.
 pub const BUCKET_MARKER: &str = ".bucket.json";
@@ -57,6 +62,11 @@ impl Drive {
     /// Directory of `bucket`.
     pub fn bucket_dir(&self, bucket: &str) -> PathBuf {
         self.buckets_dir().join(bucket)
+    }
+
+    /// Directory of an in-progress multipart upload.
+    pub fn upload_dir(&self, bucket: &str, upload_id: &str) -> PathBuf {
+        self.bucket_dir(bucket).join(UPLOADS_DIR).join(upload_id)
     }
 
     /// Directory holding every version of `key`.

@@ -14,8 +14,8 @@ use super::drive::{
 use super::erasure::Codec;
 use super::error::StoreError;
 use super::format;
-use super::meta::{META_FILE, ObjectInfo, VersionRecord};
-use super::shard_file::{SHARD_FILE, ShardWriter, read_block};
+use super::meta::{META_FILE, ObjectInfo, Segment, VersionRecord};
+use super::shard_file::{ShardWriter, read_block};
 
 /// Result of healing one version.
 #[derive(Debug, Default, Clone, Copy)]
@@ -78,72 +78,110 @@ fn heal_blocking(
     deployment_id: &str,
     info: &ObjectInfo,
 ) -> Result<HealReport, StoreError> {
-    let layout = info.layout;
-    let n = layout.shards();
     let dirs: Vec<PathBuf> = drives
         .iter()
         .map(|d| d.version_dir(&info.bucket, &info.key, &info.version_id))
         .collect();
-    let files: Vec<Option<File>> = dirs
+    // A drive without a readable record for this version gets everything rewritten.
+    let has_record: Vec<bool> = dirs
         .iter()
         .zip(drives)
-        .map(|(dir, d)| {
-            if d.is_online() && dir.join(META_FILE).is_file() {
-                File::open(dir.join(SHARD_FILE)).ok()
+        .map(|(dir, d)| d.is_online() && dir.join(META_FILE).is_file())
+        .collect();
+    let mut rewritten = vec![false; drives.len()];
+    let mut report = HealReport::default();
+    let mut block_hashes: Option<Vec<String>> = None;
+    for seg in info.segments() {
+        let bad = heal_segment(
+            drives,
+            &dirs,
+            &has_record,
+            codec,
+            info,
+            &seg,
+            &mut block_hashes,
+            deployment_id,
+        )?;
+        for (j, b) in bad.iter().enumerate() {
+            if *b {
+                if drives[j].is_online() {
+                    rewritten[j] = true;
+                } else {
+                    report.unreachable += 1;
+                }
+            }
+        }
+    }
+    report.rewritten = rewritten.iter().filter(|r| **r).count();
+    Ok(report)
+}
+
+/// Verifies one segment on every drive and rewrites it where damaged.
+/// Returns which drives were damaged.
+#[allow(clippy::too_many_arguments)]
+fn heal_segment(
+    drives: &[Drive],
+    dirs: &[PathBuf],
+    has_record: &[bool],
+    codec: &Codec,
+    info: &ObjectInfo,
+    seg: &Segment,
+    block_hashes: &mut Option<Vec<String>>,
+    deployment_id: &str,
+) -> Result<Vec<bool>, StoreError> {
+    let layout = info.layout;
+    let n = layout.shards();
+    let files: Vec<Option<File>> = (0..n)
+        .map(|j| {
+            if has_record[j] {
+                File::open(dirs[j].join(&seg.file)).ok()
             } else {
                 None
             }
         })
         .collect();
     let mut bad: Vec<bool> = files.iter().map(Option::is_none).collect();
-    let blocks = layout.block_count(info.size);
-    // Pass 1: verify every shard-block of every drive that has the version.
-    for b in 0..blocks {
-        let s = layout.shard_len(layout.block_len(info.size, b));
-        for j in 0..n {
-            if let (false, Some(f)) = (bad[j], &files[j])
-                && read_block(f, layout.shard_offset(b), s).is_err()
-            {
-                bad[j] = true;
-            }
-        }
-    }
-    // A healthy file may still have trailing garbage or be truncated at the end.
+    let blocks = layout.block_count(seg.size);
+    let expect_len = if blocks == 0 {
+        0
+    } else {
+        layout.shard_offset(blocks - 1)
+            + (layout.shard_len(layout.block_len(seg.size, blocks - 1)) + 32) as u64
+    };
+    // Pass 1: verify every shard-block (and the exact file length).
     for j in 0..n {
-        if let (false, Some(f)) = (bad[j], &files[j]) {
-            let expect = layout.shard_offset(blocks.saturating_sub(1))
-                + if blocks == 0 {
-                    0
-                } else {
-                    (layout.shard_len(layout.block_len(info.size, blocks - 1)) + 32) as u64
-                };
-            if f.metadata().map(|m| m.len()).unwrap_or(0) != expect {
-                bad[j] = true;
-            }
-        }
-    }
-    let mut report = HealReport::default();
-    if !bad.iter().any(|b| *b) {
-        return Ok(report);
-    }
-    let block_hashes = read_block_hashes(&dirs, &bad)?;
-    let mut guard = TmpDirs(Vec::new());
-    // Pass 2: rebuild the damaged drives' shard files into temp dirs.
-    let tmp_id = uuid::Uuid::new_v4().simple().to_string();
-    let mut writers: Vec<(usize, PathBuf, ShardWriter)> = Vec::new();
-    for j in (0..n).filter(|j| bad[*j]) {
-        let d = &drives[j];
-        if !d.is_online() {
-            report.unreachable += 1;
+        let Some(f) = &files[j] else { continue };
+        if f.metadata().map(|m| m.len()).unwrap_or(0) != expect_len {
+            bad[j] = true;
             continue;
         }
-        let tmp = d.tmp_dir().join(&tmp_id);
+        for b in 0..blocks {
+            let s = layout.shard_len(layout.block_len(seg.size, b));
+            if read_block(f, layout.shard_offset(b), s).is_err() {
+                bad[j] = true;
+                break;
+            }
+        }
+    }
+    if !bad.iter().any(|b| *b) {
+        return Ok(bad);
+    }
+    if block_hashes.is_none() {
+        *block_hashes = Some(read_block_hashes(dirs, &bad)?);
+    }
+    let hashes = block_hashes.clone().unwrap_or_default();
+    // Pass 2: rebuild the damaged drives' file block by block into temp dirs.
+    let tmp_id = uuid::Uuid::new_v4().simple().to_string();
+    let mut guard = TmpDirs(Vec::new());
+    let mut writers: Vec<(usize, PathBuf, ShardWriter)> = Vec::new();
+    for j in (0..n).filter(|j| bad[*j] && drives[*j].is_online()) {
+        let tmp = drives[j].tmp_dir().join(&tmp_id);
         std::fs::create_dir_all(&tmp)?;
         guard.0.push(tmp.clone());
-        writers.push((j, tmp.clone(), ShardWriter::create(&tmp.join(SHARD_FILE))?));
+        writers.push((j, tmp.clone(), ShardWriter::create(&tmp.join(&seg.file))?));
     }
     for b in 0..blocks {
-        let s = layout.shard_len(layout.block_len(info.size, b));
+        let s = layout.shard_len(layout.block_len(seg.size, b));
         // Damage is per block: a drive with one bad block still holds
         // good shards for the others, so every shard that verifies is used.
         let mut shards: Vec<Option<Vec<u8>>> = files
@@ -160,32 +198,26 @@ fn heal_blocking(
         }
     }
     for (j, tmp, w) in writers {
-        let d = &drives[j];
         w.finish()?;
-        let rec = VersionRecord {
-            format: super::meta::VERSION_RECORD_FORMAT,
-            deployment_id: deployment_id.to_string(),
-            shard_index: j,
-            info: info.clone(),
-            block_hashes: block_hashes.clone(),
-        };
-        let bytes = serde_json::to_vec(&rec).map_err(|e| StoreError::Internal(e.to_string()))?;
-        write_file_durable(&tmp.join(META_FILE), &bytes)?;
-        let object_dir = d.object_dir(&info.bucket, &info.key);
-        create_dir_durable(&object_dir)?;
         let dest = &dirs[j];
-        if dest.exists() {
-            let trash = d
-                .trash_dir()
-                .join(uuid::Uuid::new_v4().simple().to_string());
-            std::fs::rename(dest, &trash)?;
-            remove_any(&trash)?;
+        create_dir_durable(dest)?;
+        if !has_record[j] || !dest.join(META_FILE).is_file() {
+            let rec = VersionRecord {
+                format: super::meta::VERSION_RECORD_FORMAT,
+                deployment_id: deployment_id.to_string(),
+                shard_index: j,
+                info: info.clone(),
+                block_hashes: hashes.clone(),
+            };
+            let bytes =
+                serde_json::to_vec(&rec).map_err(|e| StoreError::Internal(e.to_string()))?;
+            write_file_durable(&dest.join(META_FILE), &bytes)?;
         }
-        std::fs::rename(&tmp, dest)?;
-        sync_dir(&object_dir)?;
-        report.rewritten += 1;
+        // Renaming one file over another is atomic: readers see old or new.
+        std::fs::rename(tmp.join(&seg.file), dest.join(&seg.file))?;
+        sync_dir(dest)?;
     }
-    Ok(report)
+    Ok(bad)
 }
 
 /// Removes temp dirs of an unfinished heal (renamed ones are already gone).

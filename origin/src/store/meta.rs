@@ -39,6 +39,62 @@ pub struct ObjectInfo {
     /// `x-amz-meta-*` user metadata (names without the prefix).
     #[serde(default)]
     pub user_meta: BTreeMap<String, String>,
+    /// Parts of a multipart object, in order (empty: one `shard.bin`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartInfo>,
+}
+
+/// One part of a multipart object, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartInfo {
+    /// Part number the client gave.
+    pub number: u32,
+    /// Bytes in the part.
+    pub size: u64,
+    /// MD5 hex of the part.
+    pub etag: String,
+}
+
+/// A run of object bytes stored in one shard file per drive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// Shard file name inside the version directory.
+    pub file: String,
+    /// Offset of the segment in the object.
+    pub start: u64,
+    /// Bytes in the segment.
+    pub size: u64,
+}
+
+impl ObjectInfo {
+    /// The shard files that make up this version, in object order.
+    pub fn segments(&self) -> Vec<Segment> {
+        if self.parts.is_empty() {
+            return vec![Segment {
+                file: super::shard_file::SHARD_FILE.to_string(),
+                start: 0,
+                size: self.size,
+            }];
+        }
+        let mut start = 0;
+        self.parts
+            .iter()
+            .map(|p| {
+                let seg = Segment {
+                    file: part_file(p.number),
+                    start,
+                    size: p.size,
+                };
+                start += p.size;
+                seg
+            })
+            .collect()
+    }
+}
+
+/// Shard file name of part `n` inside a version directory.
+pub fn part_file(n: u32) -> String {
+    format!("part.{n}")
 }
 
 /// Headers S3 stores with an object and returns on GET/HEAD.

@@ -16,8 +16,8 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::Store;
 use super::error::StoreError;
-use super::meta::ObjectInfo;
-use super::shard_file::{SHARD_FILE, ShardReadError, read_block};
+use super::meta::{ObjectInfo, Segment};
+use super::shard_file::{ShardReadError, read_block};
 
 /// Chunks in flight between the disk worker and the client.
 const READ_AHEAD: usize = 8;
@@ -28,14 +28,19 @@ pub type ObjectStream = ReceiverStream<Result<Bytes, io::Error>>;
 /// Shard files of one version, opened on the drives that have them.
 pub struct OpenVersion {
     info: ObjectInfo,
-    /// Index = drive index; `None` when the drive has no file for this version.
-    files: Vec<Option<File>>,
+    /// Per segment: its place in the object and the files, index = drive
+    /// index (`None` when the drive lacks that file).
+    segments: Vec<(Segment, Vec<Option<File>>)>,
 }
 
 impl OpenVersion {
-    /// How many drives hold a shard file of this version.
+    /// Drives holding every shard file of this version (the weakest segment).
     pub fn available(&self) -> usize {
-        self.files.iter().filter(|f| f.is_some()).count()
+        self.segments
+            .iter()
+            .map(|(_, files)| files.iter().filter(|f| f.is_some()).count())
+            .min()
+            .unwrap_or(0)
     }
 }
 
@@ -46,19 +51,24 @@ impl Store {
         let drives = self.drives.clone();
         let info = info.clone();
         tokio::task::spawn_blocking(move || {
-            let files: Vec<Option<File>> = drives
-                .iter()
-                .map(|d| {
-                    if !d.is_online() {
-                        return None;
-                    }
-                    let path = d
-                        .version_dir(&info.bucket, &info.key, &info.version_id)
-                        .join(SHARD_FILE);
-                    File::open(path).ok()
+            let segments = info
+                .segments()
+                .into_iter()
+                .map(|seg| {
+                    let files = drives
+                        .iter()
+                        .map(|d| {
+                            if !d.is_online() {
+                                return None;
+                            }
+                            let dir = d.version_dir(&info.bucket, &info.key, &info.version_id);
+                            File::open(dir.join(&seg.file)).ok()
+                        })
+                        .collect();
+                    (seg, files)
                 })
                 .collect();
-            let open = OpenVersion { info, files };
+            let open = OpenVersion { info, segments };
             match open.available() {
                 0 if open.info.size > 0 => Err(StoreError::VersionGone),
                 n if n < open.info.layout.data && open.info.size > 0 => {
@@ -77,29 +87,40 @@ impl Store {
         let codec = Arc::clone(&self.codec);
         let metrics = self.metrics.clone();
         tokio::task::spawn_blocking(move || {
-            let mut open = open;
             let layout = open.info.layout;
-            if range.is_empty() {
-                return;
-            }
-            for b in layout.blocks_for(&range) {
-                let bs = u64::from(layout.block_size);
-                let block_start = b * bs;
-                let want = (range.start.max(block_start) - block_start) as usize
-                    ..(range.end.min(block_start + bs) - block_start) as usize;
-                match read_block_range(&mut open, &codec, &metrics, b, want) {
-                    Ok(parts) => {
-                        for p in parts {
-                            metrics.bytes_out.inc_by(p.len() as u64);
-                            if tx.blocking_send(Ok(p)).is_err() {
-                                return; // client went away
+            let bs = u64::from(layout.block_size);
+            for (seg, files) in &open.segments {
+                let seg_range = range.start.max(seg.start)..range.end.min(seg.start + seg.size);
+                if seg_range.is_empty() {
+                    continue;
+                }
+                // Offsets inside the segment.
+                let local = (seg_range.start - seg.start)..(seg_range.end - seg.start);
+                for b in layout.blocks_for(&local) {
+                    let block_start = b * bs;
+                    let want = (local.start.max(block_start) - block_start) as usize
+                        ..(local.end.min(block_start + bs) - block_start) as usize;
+                    let ctx = BlockCtx {
+                        info: &open.info,
+                        seg,
+                        files,
+                        codec: &codec,
+                        metrics: &metrics,
+                    };
+                    match read_block_range(&ctx, b, want) {
+                        Ok(parts) => {
+                            for p in parts {
+                                metrics.bytes_out.inc_by(p.len() as u64);
+                                if tx.blocking_send(Ok(p)).is_err() {
+                                    return; // client went away
+                                }
                             }
                         }
-                    }
-                    Err(err) => {
-                        tracing::error!(bucket = %open.info.bucket, key = %open.info.key, block = b, %err, "read failed mid-stream");
-                        let _ = tx.blocking_send(Err(io::Error::other(err.to_string())));
-                        return;
+                        Err(err) => {
+                            tracing::error!(bucket = %open.info.bucket, key = %open.info.key, file = %seg.file, block = b, %err, "read failed mid-stream");
+                            let _ = tx.blocking_send(Err(io::Error::other(err.to_string())));
+                            return;
+                        }
                     }
                 }
             }
@@ -108,18 +129,26 @@ impl Store {
     }
 }
 
+/// What reading one block needs.
+struct BlockCtx<'a> {
+    info: &'a ObjectInfo,
+    seg: &'a Segment,
+    files: &'a [Option<File>],
+    codec: &'a super::erasure::Codec,
+    metrics: &'a super::StoreMetrics,
+}
+
 /// Reads bytes `want` of block `b`, returning zero-copy slices of shards.
 fn read_block_range(
-    open: &mut OpenVersion,
-    codec: &super::erasure::Codec,
-    metrics: &super::StoreMetrics,
+    ctx: &BlockCtx<'_>,
     b: u64,
     want: Range<usize>,
 ) -> Result<Vec<Bytes>, StoreError> {
-    let layout = open.info.layout;
+    let info = ctx.info;
+    let layout = info.layout;
     let n = layout.shards();
     let k = layout.data;
-    let block_len = layout.block_len(open.info.size, b);
+    let block_len = layout.block_len(ctx.seg.size, b);
     let s = layout.shard_len(block_len);
     let offset = layout.shard_offset(b);
     let first = want.start / s;
@@ -128,7 +157,7 @@ fn read_block_range(
     let mut shards: Vec<Option<Vec<u8>>> = vec![None; n];
     let mut damaged = false;
     let read = |shards: &mut Vec<Option<Vec<u8>>>, j: usize| -> bool {
-        let Some(f) = &open.files[j] else {
+        let Some(f) = &ctx.files[j] else {
             return false;
         };
         match read_block(f, offset, s) {
@@ -137,14 +166,14 @@ fn read_block_range(
                 true
             }
             Err(e) => {
-                metrics.shard_errors.inc();
+                ctx.metrics.shard_errors.inc();
                 match e {
                     ShardReadError::Corrupt => tracing::warn!(
-                        bucket = %open.info.bucket, key = %open.info.key, block = b, shard = j,
+                        bucket = %info.bucket, key = %info.key, block = b, shard = j,
                         "bitrot: shard digest mismatch, rebuilding from parity"
                     ),
                     ShardReadError::Io(err) => tracing::warn!(
-                        bucket = %open.info.bucket, key = %open.info.key, block = b, shard = j, %err,
+                        bucket = %info.bucket, key = %info.key, block = b, shard = j, %err,
                         "shard unreadable, rebuilding from parity"
                     ),
                 }
@@ -170,8 +199,8 @@ fn read_block_range(
         if have < k {
             return Err(StoreError::NotEnoughShards);
         }
-        codec.reconstruct_data(&mut shards)?;
-        metrics.reconstructed_blocks.inc();
+        ctx.codec.reconstruct_data(&mut shards)?;
+        ctx.metrics.reconstructed_blocks.inc();
     }
     let mut out = Vec::with_capacity(last - first + 1);
     for (j, shard) in shards.into_iter().enumerate().take(last + 1).skip(first) {

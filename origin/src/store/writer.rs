@@ -79,10 +79,73 @@ struct Written {
     size: u64,
 }
 
+/// A body fully written to temp shard files on enough drives, hashed and
+/// checked, but not yet visible anywhere. Dropping it removes the temp files.
+pub struct Staged {
+    tmp_id: String,
+    written: Written,
+    guard: TmpGuard,
+    /// MD5 hex of the body.
+    pub etag: String,
+    /// Body length.
+    pub size: u64,
+}
+
+impl Staged {
+    /// blake3 hex of each block, in order.
+    pub fn block_hashes(&self) -> &[String] {
+        &self.written.block_hashes
+    }
+}
+
+/// Where a committed part's data lives (inside the upload's directory).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PartData {
+    /// Directory name of this part's data under the upload.
+    pub dir: String,
+    /// Bytes.
+    pub size: u64,
+    /// MD5 hex.
+    pub etag: String,
+    /// blake3 hex per block.
+    pub block_hashes: Vec<String>,
+}
+
 impl Store {
     /// Streams `body` into a new version of `req.key` and makes it durable on
     /// at least a write quorum of drives. Returns the new version's facts.
     pub async fn put<S, E>(&self, req: PutRequest, body: S) -> Result<ObjectInfo, StoreError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let staged = self
+            .stage(body, req.expected_md5, req.expected_size)
+            .await?;
+        let info = ObjectInfo {
+            bucket: req.bucket,
+            key: req.key,
+            version_id: new_id(),
+            size: staged.size,
+            etag: staged.etag.clone(),
+            mtime_ms: now_ms(),
+            layout: self.layout,
+            headers: req.headers,
+            user_meta: req.user_meta,
+            parts: Vec::new(),
+        };
+        self.commit_object(staged, info.clone()).await?;
+        Ok(info)
+    }
+
+    /// Writes `body` to temp shard files on every online drive (erasure
+    /// coding and MD5 in parallel) and checks MD5 and length.
+    pub async fn stage<S, E>(
+        &self,
+        body: S,
+        expected_md5: Option<[u8; 16]>,
+        expected_size: Option<u64>,
+    ) -> Result<Staged, StoreError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -101,8 +164,8 @@ impl Store {
                 needed: quorum,
             });
         }
-        let tmp_id = uuid::Uuid::new_v4().simple().to_string();
-        let mut guard = TmpGuard {
+        let tmp_id = new_id();
+        let guard = TmpGuard {
             dirs: online.iter().map(|d| d.tmp_dir().join(&tmp_id)).collect(),
         };
 
@@ -130,40 +193,95 @@ impl Store {
         let got = feed?;
         let written = written?;
         let md5 = md5.ok_or_else(|| StoreError::Internal("md5 worker ended early".into()))?;
-        if let Some(expected) = req.expected_size
+        if let Some(expected) = expected_size
             && expected != got
         {
             return Err(StoreError::IncompleteBody { got, expected });
         }
-        if let Some(expected) = req.expected_md5
+        if let Some(expected) = expected_md5
             && expected != md5
         {
             return Err(StoreError::BadDigest);
         }
         self.metrics.bytes_in.inc_by(got);
-
-        let info = ObjectInfo {
-            bucket: req.bucket,
-            key: req.key,
-            version_id: uuid::Uuid::new_v4().simple().to_string(),
+        Ok(Staged {
+            tmp_id,
             size: written.size,
+            written,
+            guard,
             etag: hex::encode(md5),
-            mtime_ms: now_ms(),
-            layout,
-            headers: req.headers,
-            user_meta: req.user_meta,
-        };
+        })
+    }
+
+    /// Makes a staged body the version `info` (which must carry its size
+    /// and ETag): fsync, `meta.json`, rename into place on a write quorum.
+    pub async fn commit_object(&self, staged: Staged, info: ObjectInfo) -> Result<(), StoreError> {
+        let Staged {
+            tmp_id,
+            written,
+            mut guard,
+            ..
+        } = staged;
         let deployment_id = self.deployment_id.clone();
-        let commit_info = info.clone();
+        let quorum = write_quorum(&self.layout);
         let committed = tokio::task::spawn_blocking(move || {
-            commit(written, &tmp_id, &deployment_id, &commit_info, quorum)
+            let dest = |d: &Drive| d.version_dir(&info.bucket, &info.key, &info.version_id);
+            let record = |d: &Drive| {
+                Some(VersionRecord {
+                    format: VERSION_RECORD_FORMAT,
+                    deployment_id: deployment_id.clone(),
+                    shard_index: d.index,
+                    info: info.clone(),
+                    block_hashes: written.block_hashes.clone(),
+                })
+            };
+            commit(written.writers, &tmp_id, quorum, &dest, &record)
         })
         .await
         .map_err(|e| StoreError::Internal(e.to_string()))??;
         // Committed dirs were renamed away; the rest are failed drives' temp dirs.
         guard.dirs.retain(|d| !committed.contains(d));
-        Ok(info)
+        Ok(())
     }
+
+    /// Makes a staged body part `number` of multipart upload `upload_id`.
+    pub async fn commit_part(
+        &self,
+        staged: Staged,
+        bucket: &str,
+        upload_id: &str,
+        number: u32,
+    ) -> Result<PartData, StoreError> {
+        let Staged {
+            tmp_id,
+            written,
+            mut guard,
+            etag,
+            size,
+        } = staged;
+        let data = PartData {
+            dir: format!("{number}.{}", new_id()),
+            size,
+            etag,
+            block_hashes: written.block_hashes.clone(),
+        };
+        let quorum = write_quorum(&self.layout);
+        let (bucket, upload_id, dir) =
+            (bucket.to_string(), upload_id.to_string(), data.dir.clone());
+        let committed = tokio::task::spawn_blocking(move || {
+            let dest = |d: &Drive| d.upload_dir(&bucket, &upload_id).join(&dir);
+            commit(written.writers, &tmp_id, quorum, &dest, &|_| None)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))??;
+        guard.dirs.retain(|d| !committed.contains(d));
+        Ok(data)
+    }
+}
+
+/// A fresh unique id (version ids, temp dirs).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// Milliseconds since the unix epoch.
@@ -281,42 +399,41 @@ fn check_quorum(ok: usize, needed: usize) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Makes the temp dirs durable and renames them into place. Returns the temp
-/// dirs that were moved (the guard must not delete those paths' new owners).
+/// Makes the temp dirs durable (plus `meta.json` when `record` gives one)
+/// and renames each to `dest(drive)`. Returns the temp dirs that were moved.
 fn commit(
-    written: Written,
+    writers: Vec<(Drive, ShardWriter)>,
     tmp_id: &str,
-    deployment_id: &str,
-    info: &ObjectInfo,
     quorum: usize,
+    dest: &dyn Fn(&Drive) -> PathBuf,
+    record: &dyn Fn(&Drive) -> Option<VersionRecord>,
 ) -> Result<Vec<PathBuf>, StoreError> {
     let mut moved = Vec::new();
     let mut placed = Vec::new();
-    for (drive, writer) in written.writers {
+    for (drive, writer) in writers {
         let tmp = drive.tmp_dir().join(tmp_id);
-        let record = VersionRecord {
-            format: VERSION_RECORD_FORMAT,
-            deployment_id: deployment_id.to_string(),
-            shard_index: drive.index,
-            info: info.clone(),
-            block_hashes: written.block_hashes.clone(),
-        };
         let res = (|| -> Result<PathBuf, StoreError> {
             writer.finish()?;
-            let bytes =
-                serde_json::to_vec(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
-            write_file_durable(&tmp.join(META_FILE), &bytes)?;
-            let object_dir = drive.object_dir(&info.bucket, &info.key);
-            create_dir_durable(&object_dir)?;
-            let dest = object_dir.join(&info.version_id);
-            std::fs::rename(&tmp, &dest)?;
-            sync_dir(&object_dir)?;
-            Ok(dest)
+            if let Some(rec) = record(&drive) {
+                let bytes =
+                    serde_json::to_vec(&rec).map_err(|e| StoreError::Internal(e.to_string()))?;
+                write_file_durable(&tmp.join(META_FILE), &bytes)?;
+            } else {
+                sync_dir(&tmp)?;
+            }
+            let target = dest(&drive);
+            let parent = target
+                .parent()
+                .ok_or_else(|| StoreError::Internal("destination has no parent".into()))?;
+            create_dir_durable(parent)?;
+            std::fs::rename(&tmp, &target)?;
+            sync_dir(parent)?;
+            Ok(target)
         })();
         match res {
-            Ok(dest) => {
+            Ok(target) => {
                 moved.push(tmp);
-                placed.push(dest);
+                placed.push(target);
             }
             Err(err) => {
                 tracing::warn!(drive = %drive.root.display(), %err, "commit failed on drive")

@@ -1,0 +1,188 @@
+//! Server-side copies: CopyObject (metadata COPY or REPLACE, copy onto
+//! itself to change metadata, `x-amz-copy-source-if-*`) and UploadPartCopy
+//! (with `x-amz-copy-source-range`). The source streams through the same
+//! read and write pipelines as GET and PUT; nothing is buffered whole.
+
+use std::collections::BTreeMap;
+
+use s3s::dto::*;
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
+
+use super::GureumS3;
+use super::bucket::timestamp;
+use super::object::{etag, stored_headers};
+use crate::store::{ObjectInfo, OpenVersion, PutRequest};
+
+fn source(cs: &CopySource) -> S3Result<(String, String)> {
+    match cs {
+        CopySource::Bucket {
+            bucket,
+            key,
+            version_id,
+        } => {
+            if version_id.is_some() {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::NotImplemented,
+                    "Copying a specific version is not supported yet",
+                ));
+            }
+            Ok((bucket.to_string(), key.to_string()))
+        }
+        _ => Err(S3Error::with_message(
+            S3ErrorCode::NotImplemented,
+            "Access point and outpost copy sources are not supported",
+        )),
+    }
+}
+
+/// `x-amz-copy-source-if-*`, evaluated like GET's conditions but every
+/// failure is 412.
+fn check_source(
+    info: &ObjectInfo,
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+    if_modified_since: Option<&Timestamp>,
+    if_unmodified_since: Option<&Timestamp>,
+) -> S3Result<()> {
+    let matches = |cond: &ETagCondition| match cond {
+        ETagCondition::Any => true,
+        ETagCondition::ETag(e) => e.value() == info.etag,
+    };
+    let mtime = info.mtime_ms.div_euclid(1000);
+    let secs = |t: &Timestamp| time::OffsetDateTime::from(t.clone()).unix_timestamp();
+    let failed = if_match.is_some_and(|c| !matches(c))
+        || (if_match.is_none() && if_unmodified_since.is_some_and(|t| mtime > secs(t)))
+        || if_none_match.is_some_and(matches)
+        || (if_none_match.is_none() && if_modified_since.is_some_and(|t| mtime <= secs(t)));
+    if failed {
+        return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
+    }
+    Ok(())
+}
+
+async fn open_source(s3: &GureumS3, cs: &CopySource) -> S3Result<(ObjectInfo, OpenVersion)> {
+    let (bucket, key) = source(cs)?;
+    Ok(s3.objects.open_object(&bucket, &key).await?)
+}
+
+pub(super) async fn copy_object(
+    s3: &GureumS3,
+    req: S3Request<CopyObjectInput>,
+) -> S3Result<S3Response<CopyObjectOutput>> {
+    let i = req.input;
+    let (src, open) = open_source(s3, &i.copy_source).await?;
+    check_source(
+        &src,
+        i.copy_source_if_match.as_ref(),
+        i.copy_source_if_none_match.as_ref(),
+        i.copy_source_if_modified_since.as_ref(),
+        i.copy_source_if_unmodified_since.as_ref(),
+    )?;
+    let replace = i
+        .metadata_directive
+        .as_ref()
+        .is_some_and(|d| d.as_str() == MetadataDirective::REPLACE);
+    if !replace && src.bucket == i.bucket && src.key == i.key {
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidRequest,
+            "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        ));
+    }
+    let (headers, user_meta) = if replace {
+        (
+            stored_headers(
+                i.content_type,
+                i.cache_control,
+                i.content_disposition,
+                i.content_encoding,
+                i.content_language,
+                i.expires.as_ref(),
+            ),
+            i.metadata
+                .unwrap_or_default()
+                .into_iter()
+                .collect::<BTreeMap<_, _>>(),
+        )
+    } else {
+        (src.headers.clone(), src.user_meta.clone())
+    };
+    let body = s3.objects.read(open, 0..src.size);
+    let info = s3
+        .objects
+        .put_object(
+            PutRequest {
+                bucket: i.bucket,
+                key: i.key,
+                headers,
+                user_meta,
+                expected_md5: None,
+                expected_size: Some(src.size),
+            },
+            body,
+        )
+        .await?;
+    Ok(S3Response::new(CopyObjectOutput {
+        copy_object_result: Some(CopyObjectResult {
+            e_tag: Some(etag(&info)),
+            last_modified: Some(timestamp(info.mtime_ms)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }))
+}
+
+pub(super) async fn upload_part_copy(
+    s3: &GureumS3,
+    req: S3Request<UploadPartCopyInput>,
+) -> S3Result<S3Response<UploadPartCopyOutput>> {
+    let i = req.input;
+    let upload = s3.objects.get_upload(&i.bucket, &i.key, &i.upload_id)?;
+    let (src, open) = open_source(s3, &i.copy_source).await?;
+    check_source(
+        &src,
+        i.copy_source_if_match.as_ref(),
+        i.copy_source_if_none_match.as_ref(),
+        i.copy_source_if_modified_since.as_ref(),
+        i.copy_source_if_unmodified_since.as_ref(),
+    )?;
+    let span = match i.copy_source_range.as_deref() {
+        None => 0..src.size,
+        Some(r) => {
+            let invalid = || {
+                S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+                )
+            };
+            let parsed = Range::parse(r).map_err(|_| invalid())?;
+            // Copy ranges must be explicit and inside the source.
+            match parsed {
+                Range::Int {
+                    first,
+                    last: Some(last),
+                } if last >= first && last < src.size => first..last + 1,
+                _ => return Err(invalid()),
+            }
+        }
+    };
+    let len = span.end - span.start;
+    let number = u32::try_from(i.part_number).map_err(|_| {
+        S3Error::with_message(
+            S3ErrorCode::InvalidArgument,
+            "Part number must be an integer between 1 and 10000, inclusive",
+        )
+    })?;
+    let body = s3.objects.read(open, span);
+    let data = s3
+        .objects
+        .upload_part(&upload, number, body, None, Some(len))
+        .await?;
+    Ok(S3Response::new(UploadPartCopyOutput {
+        copy_part_result: Some(CopyPartResult {
+            e_tag: Some(ETag::Strong(data.etag)),
+            last_modified: Some(timestamp(crate::store::now_ms())),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }))
+}
