@@ -40,6 +40,29 @@ fn text(status: StatusCode, body: String, content_type: &'static str) -> Respons
     resp
 }
 
+/// A zero-length request with `Expect: 100-continue` whose body nobody
+/// polls can get its interim `100 Continue` written after the final
+/// response, which desynchronises clients like botocore on the next request
+/// of the connection (seen as 60 s read timeouts under aws-cli sync).
+/// Polling the empty body first puts the interim response where it belongs.
+async fn settle_empty_expect(req: Request<Incoming>) -> Request<Incoming> {
+    let expects = req
+        .headers()
+        .get(http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let empty = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() == b"0");
+    if !(expects && empty) {
+        return req;
+    }
+    let (parts, mut body) = req.into_parts();
+    use http_body_util::BodyExt;
+    while let Some(Ok(_)) = body.frame().await {}
+    Request::from_parts(parts, body)
+}
+
 impl hyper::service::Service<Request<Incoming>> for OriginService {
     type Response = Response<Body>;
     type Error = HttpError;
@@ -73,10 +96,11 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
         let slot = OpSlot::default();
         let method = req.method().clone();
         let path = req.uri().path().to_string();
-        let mut req = req.map(Body::from);
-        req.extensions_mut().insert(slot.clone());
         let started = Instant::now();
         Box::pin(async move {
+            let req = settle_empty_expect(req).await;
+            let mut req = req.map(Body::from);
+            req.extensions_mut().insert(slot.clone());
             let result = front.s3.call(req).await;
             let status = match &result {
                 Ok(resp) => resp.status().as_u16(),

@@ -46,7 +46,7 @@ impl Index {
             .insert(event.seq.to_be_bytes(), encode(&event)?)?;
         *next += 1;
         // Trim in batches so the common path is one insert.
-        if event.seq % 1024 == 0 && event.seq > RETAIN_EVENTS {
+        if event.seq.is_multiple_of(1024) && event.seq > RETAIN_EVENTS {
             let cutoff = (event.seq - RETAIN_EVENTS).to_be_bytes();
             for k in self.changes.range(..cutoff.as_slice()).keys() {
                 self.changes.remove(k?)?;

@@ -7,6 +7,7 @@
 //! that ask for events from before a reindex are told to reset.
 
 mod changes;
+mod flush;
 mod uploads;
 
 use std::ops::Bound;
@@ -34,6 +35,9 @@ pub enum IndexError {
     /// A lock holder panicked.
     #[error("index lock poisoned")]
     Poisoned,
+    /// The blocking flush task died (panicked or was cancelled).
+    #[error("index flush task failed")]
+    FlushTask,
     /// A record from a newer Gureum.
     #[error("index record format {0} is newer than this build understands")]
     UnknownFormat(u32),
@@ -90,6 +94,8 @@ pub struct Index {
     uploads: sled::Tree,
     parts: sled::Tree,
     seq: Arc<changes::Sequencer>,
+    /// Shared group commit (see `flush`).
+    flusher: Arc<flush::GroupFlush>,
 }
 
 impl Index {
@@ -105,13 +111,13 @@ impl Index {
             seq: Arc::new(changes::Sequencer::open(&changes)?),
             changes,
             db,
+            flusher: Arc::new(flush::GroupFlush::new()),
         })
     }
 
     /// Makes every change so far durable.
     pub async fn flush(&self) -> Result<(), IndexError> {
-        self.db.flush_async().await?;
-        Ok(())
+        self.flusher.flush(&self.db).await
     }
 
     /// The bucket record, if the bucket exists.

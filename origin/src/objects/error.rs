@@ -7,34 +7,38 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum ObjectError {
     /// The bucket does not exist.
-    #[error("the specified bucket does not exist")]
+    #[error("The specified bucket does not exist")]
     NoSuchBucket,
     /// The key does not exist.
-    #[error("the specified key does not exist")]
+    #[error("The specified key does not exist.")]
     NoSuchKey,
     /// CreateBucket on a bucket we already have.
-    #[error("bucket already exists and is owned by you")]
+    #[error("Your previous request to create the named bucket succeeded and you already own it.")]
     BucketAlreadyOwnedByYou,
     /// DeleteBucket on a bucket with objects.
-    #[error("the bucket you tried to delete is not empty")]
+    #[error("The bucket you tried to delete is not empty")]
     BucketNotEmpty,
     /// A name Gureum keeps for its own APIs.
-    #[error("the bucket name is reserved")]
+    #[error("The specified bucket is not valid.")]
     ReservedName,
     /// A list continuation token we did not issue.
-    #[error("the continuation token provided is incorrect")]
+    #[error("The continuation token provided is incorrect")]
     BadContinuationToken,
     /// The multipart upload does not exist (or was completed/aborted).
-    #[error("the specified multipart upload does not exist")]
+    #[error(
+        "The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
+    )]
     NoSuchUpload,
     /// A listed part was not uploaded or its ETag differs.
-    #[error("one or more of the specified parts could not be found: {0}")]
+    #[error(
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag. ({0})"
+    )]
     InvalidPart(String),
     /// Parts not in ascending order.
-    #[error("the list of parts was not in ascending order")]
+    #[error("The list of parts was not in ascending order. Parts must be ordered by part number.")]
     InvalidPartOrder,
     /// A part other than the last is under 5 MiB.
-    #[error("your proposed upload is smaller than the minimum allowed size")]
+    #[error("Your proposed upload is smaller than the minimum allowed object size.")]
     EntityTooSmall,
     /// A malformed or out-of-range argument.
     #[error("{0}")]
@@ -43,7 +47,7 @@ pub enum ObjectError {
     #[error("{0}")]
     MalformedXml(String),
     /// A condition header (If-Match / If-None-Match ...) did not hold.
-    #[error("at least one of the preconditions you specified did not hold")]
+    #[error("At least one of the pre-conditions you specified did not hold")]
     PreconditionFailed,
     /// Storage engine failure.
     #[error(transparent)]

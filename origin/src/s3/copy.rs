@@ -3,14 +3,12 @@
 //! (with `x-amz-copy-source-range`). The source streams through the same
 //! read and write pipelines as GET and PUT; nothing is buffered whole.
 
-use std::collections::BTreeMap;
-
 use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use super::GureumS3;
 use super::bucket::timestamp;
-use super::object::{etag, stored_headers};
+use super::object::{etag, new_object_meta, stored_headers};
 use crate::store::{ObjectInfo, OpenVersion, PutRequest};
 
 fn source(cs: &CopySource) -> S3Result<(String, String)> {
@@ -70,6 +68,7 @@ pub(super) async fn copy_object(
     req: S3Request<CopyObjectInput>,
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let i = req.input;
+    new_object_meta(&i.key, None)?;
     let (src, open) = open_source(s3, &i.copy_source).await?;
     check_source(
         &src,
@@ -98,10 +97,7 @@ pub(super) async fn copy_object(
                 i.content_language,
                 i.expires.as_ref(),
             ),
-            i.metadata
-                .unwrap_or_default()
-                .into_iter()
-                .collect::<BTreeMap<_, _>>(),
+            new_object_meta(&i.key, i.metadata)?,
         )
     } else {
         (src.headers.clone(), src.user_meta.clone())

@@ -11,37 +11,31 @@ use crate::store::StoreError;
 impl From<ObjectError> for S3Error {
     fn from(err: ObjectError) -> Self {
         use S3ErrorCode as C;
-        match err {
-            ObjectError::NoSuchBucket => S3Error::new(C::NoSuchBucket),
-            ObjectError::NoSuchKey => S3Error::new(C::NoSuchKey),
-            ObjectError::BucketAlreadyOwnedByYou => S3Error::new(C::BucketAlreadyOwnedByYou),
-            ObjectError::BucketNotEmpty => S3Error::new(C::BucketNotEmpty),
-            ObjectError::ReservedName => {
-                S3Error::with_message(C::InvalidBucketName, "The specified bucket is not valid.")
+        let code = match &err {
+            ObjectError::NoSuchBucket => C::NoSuchBucket,
+            ObjectError::NoSuchKey => C::NoSuchKey,
+            ObjectError::BucketAlreadyOwnedByYou => C::BucketAlreadyOwnedByYou,
+            ObjectError::BucketNotEmpty => C::BucketNotEmpty,
+            ObjectError::ReservedName => C::InvalidBucketName,
+            ObjectError::BadContinuationToken | ObjectError::InvalidArgument(_) => {
+                C::InvalidArgument
             }
-            ObjectError::BadContinuationToken => S3Error::with_message(
-                C::InvalidArgument,
-                "The continuation token provided is incorrect",
-            ),
-            ObjectError::NoSuchUpload => S3Error::new(C::NoSuchUpload),
-            ObjectError::InvalidPart(msg) => S3Error::with_message(
-                C::InvalidPart,
-                format!("One or more of the specified parts could not be found. {msg}"),
-            ),
-            ObjectError::InvalidPartOrder => S3Error::with_message(
-                C::InvalidPartOrder,
-                "The list of parts was not in ascending order. Parts must be ordered by part number.",
-            ),
-            ObjectError::EntityTooSmall => S3Error::with_message(
-                C::EntityTooSmall,
-                "Your proposed upload is smaller than the minimum allowed object size.",
-            ),
-            ObjectError::InvalidArgument(msg) => S3Error::with_message(C::InvalidArgument, msg),
-            ObjectError::MalformedXml(msg) => S3Error::with_message(C::MalformedXML, msg),
-            ObjectError::PreconditionFailed => S3Error::new(C::PreconditionFailed),
-            ObjectError::Store(e) => store_error(e),
-            ObjectError::Index(e) => index_error(e),
-        }
+            ObjectError::NoSuchUpload => C::NoSuchUpload,
+            ObjectError::InvalidPart(_) => C::InvalidPart,
+            ObjectError::InvalidPartOrder => C::InvalidPartOrder,
+            ObjectError::EntityTooSmall => C::EntityTooSmall,
+            ObjectError::MalformedXml(_) => C::MalformedXML,
+            ObjectError::PreconditionFailed => C::PreconditionFailed,
+            ObjectError::Store(_) | ObjectError::Index(_) => {
+                return match err {
+                    ObjectError::Store(e) => store_error(e),
+                    ObjectError::Index(e) => index_error(e),
+                    _ => S3Error::new(C::InternalError),
+                };
+            }
+        };
+        // The messages are S3's own wording (see ObjectError's Display).
+        S3Error::with_message(code, err.to_string())
     }
 }
 

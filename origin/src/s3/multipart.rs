@@ -2,14 +2,12 @@
 //! CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 //! ListMultipartUploads. (UploadPartCopy lives in `copy`.)
 
-use std::collections::BTreeMap;
-
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
 
 use super::GureumS3;
 use super::bucket::{owner, timestamp};
-use super::object::{declared_length, parse_content_md5, stored_headers};
+use super::object::{declared_length, new_object_meta, parse_content_md5, stored_headers};
 use crate::objects::ObjectError;
 
 pub(super) async fn create_multipart_upload(
@@ -17,6 +15,7 @@ pub(super) async fn create_multipart_upload(
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let i = req.input;
+    let meta = new_object_meta(&i.key, i.metadata)?;
     let headers = stored_headers(
         i.content_type,
         i.cache_control,
@@ -25,7 +24,6 @@ pub(super) async fn create_multipart_upload(
         i.content_language,
         i.expires.as_ref(),
     );
-    let meta: BTreeMap<String, String> = i.metadata.unwrap_or_default().into_iter().collect();
     let up = s3
         .objects
         .create_upload(&i.bucket, &i.key, headers, meta)

@@ -37,8 +37,7 @@ pub(super) async fn put_object(
         input.content_language,
         input.expires.as_ref(),
     );
-    let user_meta: BTreeMap<String, String> =
-        input.metadata.unwrap_or_default().into_iter().collect();
+    let user_meta = new_object_meta(&input.key, input.metadata)?;
     let put = PutRequest {
         bucket: input.bucket,
         key: input.key,
@@ -59,6 +58,33 @@ pub(super) async fn put_object(
         size: Some(info.size as i64),
         ..Default::default()
     }))
+}
+
+/// S3's limit on user metadata: the UTF-8 bytes of every name and value.
+const MAX_USER_META_BYTES: usize = 2 * 1024;
+
+/// Checks what a write names before any byte is stored: the key must be
+/// representable in S3's XML listings (no NUL), and user metadata within
+/// S3's 2 KiB. Returns the metadata in stored (sorted) form.
+pub(super) fn new_object_meta(
+    key: &str,
+    metadata: Option<Metadata>,
+) -> S3Result<BTreeMap<String, String>> {
+    if key.contains('\0') {
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidArgument,
+            "Object key contains a NUL character, which S3 listings cannot carry.",
+        ));
+    }
+    let meta: BTreeMap<String, String> = metadata.unwrap_or_default().into_iter().collect();
+    let bytes: usize = meta.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if bytes > MAX_USER_META_BYTES {
+        return Err(S3Error::with_message(
+            S3ErrorCode::MetadataTooLarge,
+            "Your metadata headers exceed the maximum allowed metadata size.",
+        ));
+    }
+    Ok(meta)
 }
 
 /// Object length the client announced: the decoded length for aws-chunked

@@ -36,7 +36,7 @@ impl Codec {
         let s = self.layout.shard_len(block.len());
         let mut tail = Vec::new();
         // Index of the first data shard that is not a plain slice of `block`.
-        let full = if s == 0 { k } else { block.len() / s };
+        let full = block.len().checked_div(s).unwrap_or(k);
         if full < k {
             let mut t = vec![0u8; (k - full) * s];
             t[..block.len() - full * s].copy_from_slice(&block[full * s..]);
