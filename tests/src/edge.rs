@@ -1,0 +1,409 @@
+//! Edge test harness: starts the real `gureum-edge` binary on loopback
+//! port 0 in front of a test [`Origin`], with its own config file and
+//! disk cache in a tempdir, and reads its metrics.
+//!
+//! The binary is `$GUREUM_EDGE_BIN`, else `target/<profile>/gureum-edge`
+//! next to the test executable's `deps/` dir; build it with
+//! `cargo build --workspace --bins`.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use crate::{Origin, RawResponse, raw_http};
+
+/// The line the edge prints on stdout once it accepts connections.
+pub const EDGE_READY_PREFIX: &str = "gureum-edge listening on http://";
+const EDGE_LOG_LINES: usize = 300;
+
+/// Path of the `gureum-edge` binary; panics with a hint when missing.
+pub fn edge_bin() -> PathBuf {
+    let bin = match std::env::var_os("GUREUM_EDGE_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let exe = std::env::current_exe().expect("current_exe");
+            let deps = exe.parent().expect("test executable has a parent dir");
+            deps.join("..").join("gureum-edge")
+        }
+    };
+    assert!(
+        bin.is_file(),
+        "gureum-edge binary not found at {}: run `cargo build --workspace --bins` first \
+         (or point GUREUM_EDGE_BIN at it)",
+        bin.display()
+    );
+    bin
+}
+
+/// One `[[distribution]]`.
+#[derive(Clone, Debug)]
+pub struct Dist {
+    pub bucket: String,
+    pub prefix: String,
+    pub ttl_secs: u64,
+    pub prewarm: bool,
+}
+
+impl Dist {
+    pub fn new(bucket: &str, prefix: &str) -> Dist {
+        Dist {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+            ttl_secs: 3600,
+            prewarm: false,
+        }
+    }
+
+    pub fn ttl(mut self, secs: u64) -> Dist {
+        self.ttl_secs = secs;
+        self
+    }
+
+    pub fn prewarm(mut self) -> Dist {
+        self.prewarm = true;
+        self
+    }
+}
+
+/// How to start a test edge.
+#[derive(Clone, Debug)]
+pub struct EdgeOptions {
+    pub distributions: Vec<Dist>,
+    pub memory_bytes: u64,
+    pub disk_bytes: u64,
+    /// `proxy` or `redirect`.
+    pub fallback: String,
+    pub public_url: Option<String>,
+    pub admin_token: Option<String>,
+    /// Origin URL override (e.g. a fault-injecting proxy); default: the origin's.
+    pub origin_url: Option<String>,
+}
+
+impl EdgeOptions {
+    pub fn new(distributions: Vec<Dist>) -> EdgeOptions {
+        EdgeOptions {
+            distributions,
+            memory_bytes: 64 << 20,
+            disk_bytes: 256 << 20,
+            fallback: "proxy".into(),
+            public_url: None,
+            admin_token: Some("test-admin-token".into()),
+            origin_url: None,
+        }
+    }
+}
+
+type Log = Arc<Mutex<VecDeque<String>>>;
+
+/// A running (or stopped) `gureum-edge serve`.
+pub struct Edge {
+    root: TempDir,
+    opts: EdgeOptions,
+    origin_url: String,
+    creds: (String, String),
+    child: Option<Child>,
+    addr: Option<SocketAddr>,
+    log: Log,
+}
+
+fn push(log: &Log, line: String) {
+    let mut l = log.lock().unwrap_or_else(|e| e.into_inner());
+    if l.len() >= EDGE_LOG_LINES {
+        l.pop_front();
+    }
+    l.push_back(line);
+}
+
+impl Edge {
+    /// Starts an edge in front of `origin` (root credentials).
+    pub fn start(origin: &Origin, opts: EdgeOptions) -> Edge {
+        let root = tempfile::Builder::new()
+            .prefix("gureum-edge-test-")
+            .tempdir()
+            .expect("tempdir");
+        let mut edge = Edge {
+            root,
+            origin_url: opts.origin_url.clone().unwrap_or_else(|| origin.base_url()),
+            opts,
+            creds: origin.creds(),
+            child: None,
+            addr: None,
+            log: Arc::new(Mutex::new(VecDeque::new())),
+        };
+        edge.spawn();
+        edge
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.path().join("edge.toml")
+    }
+
+    pub fn disk_dir(&self) -> PathBuf {
+        self.root.path().join("cache")
+    }
+
+    fn write_config(&self) {
+        let o = &self.opts;
+        let mut t = format!(
+            "listen = \"127.0.0.1:0\"\n[origin]\nurl = \"{}\"\naccess_key = \"{}\"\n\
+             secret_key = \"{}\"\nregion = \"us-east-1\"\n[cache]\nmemory_bytes = {}\n\
+             disk_dir = \"{}\"\ndisk_bytes = {}\n[fallback]\nmode = \"{}\"\n",
+            self.origin_url,
+            self.creds.0,
+            self.creds.1,
+            o.memory_bytes,
+            self.disk_dir().display(),
+            o.disk_bytes,
+            o.fallback
+        );
+        if let Some(u) = &o.public_url {
+            t.push_str(&format!("public_url = \"{u}\"\n"));
+        }
+        if let Some(tok) = &o.admin_token {
+            t.push_str(&format!("[admin]\ntoken = \"{tok}\"\n"));
+        }
+        for d in &o.distributions {
+            t.push_str(&format!(
+                "[[distribution]]\nbucket = \"{}\"\nprefix = \"{}\"\nttl_secs = {}\nprewarm = {}\n",
+                d.bucket, d.prefix, d.ttl_secs, d.prewarm
+            ));
+        }
+        std::fs::write(self.config_path(), t).expect("write edge config");
+    }
+
+    fn spawn(&mut self) {
+        assert!(self.child.is_none(), "edge already running");
+        self.write_config();
+        push(&self.log, "=== harness: edge start ===".into());
+        let mut cmd = Command::new(edge_bin());
+        cmd.arg("serve")
+            .arg("--config")
+            .arg(self.config_path())
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = mpsc::channel::<String>();
+        let log = self.log.clone();
+        std::thread::spawn(move || {
+            drain(stdout, &log, "stdout", |line| {
+                if let Some(rest) = line.strip_prefix(EDGE_READY_PREFIX) {
+                    let _ = tx.send(rest.trim().trim_end_matches('/').to_string());
+                }
+            })
+        });
+        let log = self.log.clone();
+        std::thread::spawn(move || drain(stderr, &log, "stderr", |_| {}));
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(hostport) => {
+                self.addr = Some(hostport.parse().expect("edge ready address"));
+                self.child = Some(child);
+            }
+            Err(e) => {
+                let _ = child.kill();
+                let status = child.wait();
+                std::thread::sleep(Duration::from_millis(200));
+                panic!(
+                    "gureum-edge did not become ready ({e}); exit {status:?}; output:\n{}",
+                    self.log_tail()
+                );
+            }
+        }
+    }
+
+    /// SIGKILL and wait.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        self.addr = None;
+    }
+
+    /// Kills and starts again on the same disk cache (port changes).
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+
+    /// Points the next start at another origin URL (the origin's port
+    /// changes when it restarts).
+    pub fn set_origin_url(&mut self, url: String) {
+        self.origin_url = url;
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr.expect("edge not running")
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr())
+    }
+
+    pub fn log_tail(&self) -> String {
+        let l = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        l.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    /// One request over a fresh connection.
+    pub async fn request(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> RawResponse {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        raw_http(self.addr(), method, target, &headers, body)
+            .await
+            .unwrap_or_else(|e| panic!("edge {method} {target}: {e}\n{}", self.log_tail()))
+    }
+
+    /// `GET target` with extra headers.
+    pub async fn get(&self, target: &str, headers: &[(&str, &str)]) -> RawResponse {
+        self.request("GET", target, headers, b"").await
+    }
+
+    /// `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.get("/metrics", &[]).await.text()
+    }
+
+    /// Value of one sample, e.g. `gureum_edge_requests_total{cache="hit"}`
+    /// (0 when absent).
+    pub async fn metric(&self, sample: &str) -> f64 {
+        metric_value(&self.metrics().await, sample)
+    }
+
+    /// `POST /_edge/purge` with the admin token and a JSON body.
+    pub async fn purge(&self, json: &str) -> RawResponse {
+        let auth = format!(
+            "Bearer {}",
+            self.opts.admin_token.as_deref().unwrap_or_default()
+        );
+        self.request(
+            "POST",
+            "/_edge/purge",
+            &[
+                ("authorization", auth.as_str()),
+                ("content-type", "application/json"),
+            ],
+            json.as_bytes(),
+        )
+        .await
+    }
+
+    /// An S3 client talking to the edge (root credentials, path style).
+    pub fn s3_client(&self) -> aws_sdk_s3::Client {
+        let creds = aws_credential_types::Credentials::new(
+            &self.creds.0,
+            &self.creds.1,
+            None,
+            None,
+            "gureum-edge-tests",
+        );
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .endpoint_url(self.base_url())
+            .force_path_style(true)
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .credentials_provider(creds)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    /// Total bytes of regular files under the disk cache directory.
+    pub fn disk_usage(&self) -> u64 {
+        dir_bytes(&self.disk_dir())
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        self.kill9();
+        if std::thread::panicking() {
+            eprintln!(
+                "---- gureum-edge output (last {EDGE_LOG_LINES} lines) ----\n{}\n---- end ----",
+                self.log_tail()
+            );
+        }
+    }
+}
+
+fn drain(stream: impl Read, log: &Log, tag: &str, mut on_line: impl FnMut(&str)) {
+    let mut reader = BufReader::new(stream);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let line = String::from_utf8_lossy(&buf);
+                let line = line.trim_end_matches(['\n', '\r']);
+                on_line(line);
+                push(log, format!("[edge {tag}] {line}"));
+            }
+        }
+    }
+}
+
+/// Value of `sample` (name plus labels, exactly as rendered) in a
+/// Prometheus text page; 0 when absent.
+pub fn metric_value(text: &str, sample: &str) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| {
+            let (name, value) = l.rsplit_once(' ')?;
+            (name == sample).then(|| value.parse().ok()).flatten()
+        })
+        .unwrap_or(0.0)
+}
+
+/// Sum of regular file sizes below `dir`.
+pub fn dir_bytes(dir: &Path) -> u64 {
+    crate::walk(dir)
+        .into_iter()
+        .filter_map(|p| std::fs::symlink_metadata(&p).ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Every `*.slice` file of the disk cache, sorted.
+pub fn slice_files(disk_dir: &Path) -> Vec<PathBuf> {
+    crate::walk(disk_dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "slice"))
+        .collect()
+}
+
+/// Polls `check` every 20 ms until it holds or `limit` passes; returns
+/// whether it held.
+pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
