@@ -1,1 +1,28 @@
-fn main() {}
+//! `gureum-edge` binary: parses the command line and runs the subcommand;
+//! errors end the process with a one-line reason and a non-zero code.
+
+use clap::Parser;
+use gureum_edge::config::{Cli, Command};
+
+fn main() {
+    let cli = Cli::parse();
+    gureum_common::logging::init("info");
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| {
+            rt.block_on(async {
+                match cli.command {
+                    Command::Serve(args) => {
+                        let cfg = args.resolve()?;
+                        gureum_edge::server::serve(cfg).await
+                    }
+                }
+            })
+        });
+    if let Err(err) = result {
+        eprintln!("gureum-edge: {err:#}");
+        std::process::exit(2);
+    }
+}

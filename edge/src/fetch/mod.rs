@@ -1,0 +1,216 @@
+//! The fetch layer: everything that goes to the origin on behalf of the
+//! cache. Loads and revalidates object metadata (single-flight per key),
+//! fills missing slices (single-flight per slice, streamed to every waiter
+//! as each verified slice lands), and streams uncacheable objects through.
+//! It fills the cache; it never decides what a client is told.
+
+pub mod client;
+pub mod fill;
+pub mod flight;
+pub mod meta;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Response};
+use hyper::body::Incoming;
+
+use crate::cache::key::NameKey;
+use crate::cache::meta::{ObjectMeta, Uncacheable, VERSION_HEADER};
+use crate::cache::{Cache, PurgeReason, Tier};
+use crate::error::EdgeError;
+use crate::metrics::Metrics;
+use client::{Kind, OriginClient, header_str, object_path};
+use flight::{Claim, FillState, Flights, Group, Interest};
+
+/// Time to the origin's headers when streaming an uncacheable object.
+const PASS_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a reader starts over after the job it waited on was abandoned.
+const MAX_RECLAIMS: usize = 8;
+
+/// What the edge knows about an object after asking the origin.
+#[derive(Debug, Clone)]
+pub enum MetaOutcome {
+    /// Current and cached.
+    Cached(Arc<ObjectMeta>),
+    /// Verifiable but not installed (purged while it was fetched): serve
+    /// this request from it, cache nothing durable.
+    Uncached(Arc<ObjectMeta>),
+    /// Must not be cached: stream from the origin.
+    Pass(Uncacheable),
+    /// No such object.
+    NotFound,
+}
+
+/// The fetch layer.
+pub struct Fetcher {
+    /// Origin client.
+    pub origin: Arc<OriginClient>,
+    /// The cache being filled.
+    pub cache: Arc<Cache>,
+    /// Slices in flight.
+    pub flights: Flights,
+    /// Metrics.
+    pub metrics: Metrics,
+    meta_calls: Group<NameKey, MetaOutcome>,
+}
+
+impl Fetcher {
+    /// A fetch layer over `origin` filling `cache`.
+    pub fn new(origin: Arc<OriginClient>, cache: Arc<Cache>, metrics: Metrics) -> Arc<Fetcher> {
+        Arc::new(Fetcher {
+            origin,
+            cache,
+            flights: Flights::default(),
+            metrics,
+            meta_calls: Group::default(),
+        })
+    }
+
+    fn install(&self, fetched: meta::Fetched, started: Instant) -> MetaOutcome {
+        match fetched {
+            meta::Fetched::Meta(m) => match self.cache.install(*m, started) {
+                Ok(m) => MetaOutcome::Cached(m),
+                Err(m) => MetaOutcome::Uncached(m),
+            },
+            meta::Fetched::Pass(why) => MetaOutcome::Pass(why),
+            meta::Fetched::NotFound => MetaOutcome::NotFound,
+        }
+    }
+
+    /// Loads metadata of an object not in the cache (one origin round per
+    /// key however many clients ask at once).
+    pub async fn load(self: &Arc<Self>, bucket: &str, key: &str) -> Result<MetaOutcome, EdgeError> {
+        let this = Arc::clone(self);
+        let (b, k) = (bucket.to_string(), key.to_string());
+        self.meta_calls
+            .run((b.clone(), k.clone()), move || async move {
+                let started = Instant::now();
+                let fetched = meta::fetch_meta(&this.origin, &b, &k).await?;
+                Ok(this.install(fetched, started))
+            })
+            .await
+    }
+
+    /// Asks the origin whether `cached` is still current (If-None-Match);
+    /// 304 keeps the cached body. Errors are returned for the caller to
+    /// decide on stale-if-error.
+    pub async fn revalidate(
+        self: &Arc<Self>,
+        cached: &Arc<ObjectMeta>,
+    ) -> Result<MetaOutcome, EdgeError> {
+        let this = Arc::clone(self);
+        let cached = Arc::clone(cached);
+        let name = (cached.id.bucket.clone(), cached.id.key.clone());
+        self.meta_calls
+            .run(name, move || async move {
+                let started = Instant::now();
+                let (b, k) = (&cached.id.bucket, &cached.id.key);
+                match meta::head(&this.origin, b, k, Some(cached.quoted_etag())).await? {
+                    meta::Head::NotModified => {
+                        this.cache.revalidated(&cached);
+                        Ok(MetaOutcome::Cached(cached))
+                    }
+                    meta::Head::Found(h)
+                        if header_str(&h, VERSION_HEADER) == Some(&cached.id.version_id) =>
+                    {
+                        this.cache.revalidated(&cached);
+                        Ok(MetaOutcome::Cached(cached))
+                    }
+                    meta::Head::Found(_) => {
+                        let fetched = meta::fetch_meta(&this.origin, b, k).await?;
+                        if !matches!(fetched, meta::Fetched::Meta(_)) {
+                            this.cache.purge_key(b, k, PurgeReason::Version);
+                        }
+                        Ok(this.install(fetched, started))
+                    }
+                    meta::Head::NotFound => {
+                        this.cache.purge_key(b, k, PurgeReason::Version);
+                        Ok(MetaOutcome::NotFound)
+                    }
+                }
+            })
+            .await
+    }
+
+    /// Slice `i` of `meta`, from the cache or by joining / starting a fill
+    /// of `i..=last`. `interest` keeps the fill the reader depends on going
+    /// between slices; the caller holds it for as long as it reads.
+    pub async fn slice(
+        self: &Arc<Self>,
+        meta: &Arc<ObjectMeta>,
+        i: u32,
+        last: u32,
+        interest: &mut Option<Interest>,
+    ) -> Result<(Bytes, Tier), EdgeError> {
+        for _ in 0..MAX_RECLAIMS {
+            if let Some(hit) = self.cache.get_slice(meta, i).await {
+                return Ok(hit);
+            }
+            let cache = &self.cache;
+            let rx = match self
+                .flights
+                .claim(meta, i, last, |j| cache.has_slice(meta, j))
+            {
+                Claim::Join { rx, interest: mine } => {
+                    *interest = Some(mine);
+                    rx
+                }
+                Claim::Lead {
+                    rx,
+                    interest: mine,
+                    run,
+                } => {
+                    *interest = Some(mine);
+                    tokio::spawn(fill::run_job(Arc::clone(self), Arc::clone(meta), run));
+                    rx
+                }
+            };
+            match flight::wait(rx).await {
+                FillState::Ready(b) => return Ok((b, Tier::Origin)),
+                FillState::Failed(e) => return Err(e),
+                FillState::Abandoned | FillState::Pending => continue,
+            }
+        }
+        Err(EdgeError::internal("slice fill kept being abandoned"))
+    }
+
+    /// GET/HEAD of an uncacheable object, signed by the edge, streamed as
+    /// the origin sends it (with the client's range and conditionals).
+    pub async fn pass(
+        &self,
+        method: Method,
+        bucket: &str,
+        key: &str,
+        client: &HeaderMap,
+    ) -> Result<Response<Incoming>, EdgeError> {
+        const FORWARDED: [&str; 6] = [
+            "range",
+            "if-match",
+            "if-none-match",
+            "if-modified-since",
+            "if-unmodified-since",
+            "if-range",
+        ];
+        let headers: Vec<(&'static str, String)> = FORWARDED
+            .iter()
+            .filter_map(|n| header_str(client, n).map(|v| (*n, v.to_string())))
+            .collect();
+        let kind = if method == Method::HEAD {
+            Kind::Head
+        } else {
+            self.metrics.origin_fetches.inc();
+            Kind::Get
+        };
+        self.origin
+            .signed(
+                kind,
+                method,
+                &object_path(bucket, key),
+                &headers,
+                PASS_TIMEOUT,
+            )
+            .await
+    }
+}

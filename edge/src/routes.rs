@@ -1,0 +1,199 @@
+//! Routing: decides what a request is — health, metrics, admin, an object
+//! under a distribution (served from cache), or anything else (falls back
+//! to the origin region) — and why. Parses only; serves nothing.
+
+use http::{Method, Uri};
+use percent_encoding::percent_decode_str;
+
+use crate::config::Distribution;
+
+/// Why a request went to the fallback instead of the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BypassReason {
+    /// Not under any distribution.
+    NotDistributed,
+    /// Not GET or HEAD (writes go to the origin with the client's auth).
+    Method,
+    /// A query (listing, sub-resource, response overrides) the cache does
+    /// not answer.
+    Query,
+    /// A path the edge cannot decode; the origin gives the proper error.
+    BadPath,
+}
+
+impl BypassReason {
+    /// Label for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BypassReason::NotDistributed => "not-distributed",
+            BypassReason::Method => "method",
+            BypassReason::Query => "query",
+            BypassReason::BadPath => "bad-path",
+        }
+    }
+}
+
+/// What a request is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /health/live`.
+    Live,
+    /// `GET /health/ready`.
+    Ready,
+    /// `GET /metrics`.
+    Metrics,
+    /// `/_edge/purge`.
+    Purge,
+    /// Another `/_edge/...` path.
+    AdminUnknown,
+    /// GET/HEAD of an object under distribution `dist`.
+    Cached {
+        /// Index into the distributions.
+        dist: usize,
+        /// Bucket.
+        bucket: String,
+        /// Key (decoded).
+        key: String,
+    },
+    /// Everything else.
+    Fallback(BypassReason),
+}
+
+/// Query parameters a presigned URL carries: the cache may ignore them
+/// (a distribution is public by design).
+fn ignorable_param(name: &str) -> bool {
+    name.len() > 6 && name[..6].eq_ignore_ascii_case("x-amz-")
+}
+
+/// Maps requests to routes.
+pub struct Router {
+    distributions: Vec<Distribution>,
+}
+
+impl Router {
+    /// A router over `distributions`.
+    pub fn new(distributions: Vec<Distribution>) -> Router {
+        Router { distributions }
+    }
+
+    /// Distribution `i`.
+    pub fn distribution(&self, i: usize) -> Option<&Distribution> {
+        self.distributions.get(i)
+    }
+
+    /// The most specific distribution covering (bucket, key).
+    pub fn find(&self, bucket: &str, key: &str) -> Option<usize> {
+        self.distributions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.bucket == bucket && key.starts_with(d.prefix.as_str()))
+            .max_by_key(|(_, d)| d.prefix.len())
+            .map(|(i, _)| i)
+    }
+
+    /// Classifies one request.
+    pub fn route(&self, method: &Method, uri: &Uri) -> Route {
+        let path = uri.path();
+        let get_like = method == Method::GET || method == Method::HEAD;
+        match path {
+            "/health/live" if get_like => return Route::Live,
+            "/health/ready" if get_like => return Route::Ready,
+            "/metrics" if get_like => return Route::Metrics,
+            "/_edge/purge" => return Route::Purge,
+            _ if path.starts_with("/_edge/") => return Route::AdminUnknown,
+            _ => {}
+        }
+        let Ok(decoded) = percent_decode_str(path).decode_utf8() else {
+            return Route::Fallback(BypassReason::BadPath);
+        };
+        let Some((bucket, key)) = decoded
+            .strip_prefix('/')
+            .and_then(|p| p.split_once('/'))
+            .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+        else {
+            return Route::Fallback(BypassReason::NotDistributed);
+        };
+        let Some(dist) = self.find(bucket, key) else {
+            return Route::Fallback(BypassReason::NotDistributed);
+        };
+        if !get_like {
+            return Route::Fallback(BypassReason::Method);
+        }
+        if let Some(q) = uri.query()
+            && form_urlencoded::parse(q.as_bytes()).any(|(k, _)| !ignorable_param(&k))
+        {
+            return Route::Fallback(BypassReason::Query);
+        }
+        Route::Cached {
+            dist,
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn router() -> Router {
+        let d = |bucket: &str, prefix: &str| Distribution {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+            ttl: Duration::from_secs(60),
+            prewarm: false,
+        };
+        Router::new(vec![
+            d("media", "video/"),
+            d("media", "video/hd/"),
+            d("all", ""),
+        ])
+    }
+
+    fn route(method: Method, uri: &str) -> Route {
+        router().route(&method, &uri.parse().expect("uri"))
+    }
+
+    #[test]
+    fn distributions_and_fallbacks() {
+        assert_eq!(
+            route(Method::GET, "/media/video/hd/a%20b.mp4"),
+            Route::Cached {
+                dist: 1,
+                bucket: "media".into(),
+                key: "video/hd/a b.mp4".into()
+            }
+        );
+        assert!(matches!(
+            route(Method::HEAD, "/all/x"),
+            Route::Cached { dist: 2, .. }
+        ));
+        assert_eq!(
+            route(Method::GET, "/media/audio/a"),
+            Route::Fallback(BypassReason::NotDistributed)
+        );
+        assert_eq!(
+            route(Method::PUT, "/media/video/a"),
+            Route::Fallback(BypassReason::Method)
+        );
+        assert_eq!(
+            route(Method::GET, "/media/video/a?tagging"),
+            Route::Fallback(BypassReason::Query)
+        );
+        assert!(matches!(
+            route(
+                Method::GET,
+                "/media/video/a?X-Amz-Signature=abc&X-Amz-Date=1"
+            ),
+            Route::Cached { .. }
+        ));
+        assert_eq!(
+            route(Method::GET, "/media?list-type=2"),
+            Route::Fallback(BypassReason::NotDistributed)
+        );
+        assert_eq!(route(Method::GET, "/health/live"), Route::Live);
+        assert_eq!(route(Method::POST, "/_edge/purge"), Route::Purge);
+        assert_eq!(route(Method::GET, "/_edge/x"), Route::AdminUnknown);
+    }
+}

@@ -1,0 +1,287 @@
+//! GET/HEAD of an object under a distribution: freshness (TTL,
+//! revalidation, stale-if-error), the client's conditionals and Range
+//! answered from cached metadata, and a body streamed slice by slice from
+//! the cache tiers or the fill in flight. Every response says HIT, MISS or
+//! STALE. Never talks to the origin directly; the fetch layer does.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use http::request::Parts;
+use http::{HeaderValue, Method, Response, StatusCode, header};
+use http_body::Frame;
+use http_body_util::{BodyExt, StreamBody};
+
+use crate::app::Edge;
+use crate::cache::Tier;
+use crate::cache::freshness::{self, Precondition};
+use crate::cache::meta::{ObjectMeta, VERSION_HEADER};
+use crate::config::Distribution;
+use crate::error::EdgeError;
+use crate::fetch::client::BoxError;
+use crate::fetch::flight::Interest;
+use crate::fetch::{Fetcher, MetaOutcome};
+use crate::range::{self, Span};
+use crate::respond::{self, CacheStatus, EdgeBody};
+
+/// Serves `bucket/key` under distribution `dist`.
+pub async fn object(
+    edge: &Arc<Edge>,
+    parts: &Parts,
+    dist: &Distribution,
+    bucket: &str,
+    key: &str,
+) -> Response<EdgeBody> {
+    let head = parts.method == Method::HEAD;
+    let resource = parts.uri.path();
+    let fail = |err: &EdgeError, status: CacheStatus| {
+        respond::finish(
+            respond::error(err, resource, head),
+            status,
+            None,
+            &edge.metrics,
+        )
+    };
+    // Metadata: fresh, revalidated, stale-if-error, or loaded.
+    let mut stale_cause = None;
+    let (outcome, mut status) = match edge.cache.lookup(bucket, key) {
+        Some(m) if freshness::is_fresh(&m, dist.ttl) => (MetaOutcome::Cached(m), CacheStatus::Hit),
+        Some(m) => match edge.fetcher.revalidate(&m).await {
+            Ok(MetaOutcome::Cached(n)) if Arc::ptr_eq(&n, &m) => {
+                (MetaOutcome::Cached(n), CacheStatus::Hit)
+            }
+            Ok(other) => (other, CacheStatus::Miss),
+            Err(e) if e.allows_stale() => {
+                tracing::info!(bucket, key, err = %e, "origin failing; serving stale");
+                stale_cause = Some(e);
+                (MetaOutcome::Cached(m), CacheStatus::Stale)
+            }
+            Err(e) => return fail(&e, CacheStatus::Miss),
+        },
+        None => match edge.fetcher.load(bucket, key).await {
+            Ok(o) => (o, CacheStatus::Miss),
+            Err(e) => return fail(&e, CacheStatus::Miss),
+        },
+    };
+    let meta = match outcome {
+        MetaOutcome::Cached(m) | MetaOutcome::Uncached(m) => m,
+        MetaOutcome::Pass(why) => {
+            tracing::debug!(bucket, key, ?why, "not cacheable; streaming from origin");
+            return pass(edge, parts, bucket, key).await;
+        }
+        MetaOutcome::NotFound => return fail(&EdgeError::NoSuchKey, status),
+    };
+    let age =
+        matches!(status, CacheStatus::Hit | CacheStatus::Stale).then(|| freshness::age_secs(&meta));
+    match freshness::evaluate(&parts.headers, &meta) {
+        Some(Precondition::NotModified) => {
+            let mut resp = Response::new(respond::empty());
+            *resp.status_mut() = StatusCode::NOT_MODIFIED;
+            validators(&meta, resp.headers_mut());
+            return respond::finish(resp, status, age, &edge.metrics);
+        }
+        Some(Precondition::Failed) => {
+            let err = EdgeError::OriginStatus {
+                status: StatusCode::PRECONDITION_FAILED,
+                content_type: None,
+                body: Bytes::from(crate::error::error_xml(
+                    "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold",
+                    resource,
+                )),
+            };
+            return fail(&err, status);
+        }
+        None => {}
+    }
+    let range_header = parts
+        .headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| freshness::if_range_matches(&parts.headers, &meta));
+    let (start, end, partial) = match range::resolve(range_header, meta.size) {
+        Span::Whole => (0, meta.size.saturating_sub(1), false),
+        Span::Part { start, end } => (start, end, true),
+        Span::Unsatisfiable => {
+            return fail(&EdgeError::InvalidRange { size: meta.size }, status);
+        }
+    };
+    let has_body = !head && meta.size > 0;
+    if has_body && status != CacheStatus::Miss {
+        let (first, last) = slice_span(&meta, start, end);
+        if !(first..=last).all(|i| edge.cache.has_slice(&meta, i)) {
+            if let Some(cause) = stale_cause {
+                // Stale metadata is no use without the bytes.
+                return fail(&cause, CacheStatus::Miss);
+            }
+            status = CacheStatus::Miss;
+        }
+    }
+    let body = if has_body {
+        // The first slice comes before the headers: an object the origin
+        // cannot deliver at all gets a clean 502/504, not a broken 200.
+        let (first, last) = slice_span(&meta, start, end);
+        let mut interest = None;
+        match edge.fetcher.slice(&meta, first, last, &mut interest).await {
+            Ok(head_slice) => slice_body(
+                Arc::clone(&edge.fetcher),
+                meta.clone(),
+                (start, end),
+                head_slice,
+                interest,
+            ),
+            Err(e) => return fail(&e, status),
+        }
+    } else {
+        respond::empty()
+    };
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    meta.headers.apply(h);
+    validators(&meta, h);
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let len = if meta.size == 0 { 0 } else { end - start + 1 };
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    if let Ok(v) = HeaderValue::from_str(&meta.id.version_id) {
+        h.insert(VERSION_HEADER, v);
+    }
+    if partial {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{}", meta.size)) {
+            h.insert(header::CONTENT_RANGE, v);
+        }
+        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    respond::finish(resp, status, age, &edge.metrics)
+}
+
+fn validators(meta: &ObjectMeta, h: &mut http::HeaderMap) {
+    if let Ok(v) = HeaderValue::from_str(&meta.quoted_etag()) {
+        h.insert(header::ETAG, v);
+    }
+    for (name, value) in [
+        (header::LAST_MODIFIED, &meta.headers.last_modified),
+        (header::CACHE_CONTROL, &meta.headers.cache_control),
+        (header::EXPIRES, &meta.headers.expires),
+    ] {
+        if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            h.insert(name, v);
+        }
+    }
+}
+
+/// Slices covering bytes `start..=end`.
+fn slice_span(meta: &ObjectMeta, start: u64, end: u64) -> (u32, u32) {
+    (
+        (start / meta.slice_size) as u32,
+        (end / meta.slice_size) as u32,
+    )
+}
+
+struct BodyState {
+    fetcher: Arc<Fetcher>,
+    meta: Arc<ObjectMeta>,
+    /// The first slice, fetched before the headers went out.
+    ready: Option<(Bytes, Tier)>,
+    next: u32,
+    last: u32,
+    start: u64,
+    end: u64,
+    /// Keeps the fill this body reads from going between slices.
+    interest: Option<Interest>,
+}
+
+/// Bytes `start..=end` of `meta`, slice by slice. A slice that cannot be
+/// had ends the stream with an error, which breaks the response instead
+/// of ending it short.
+fn slice_body(
+    fetcher: Arc<Fetcher>,
+    meta: Arc<ObjectMeta>,
+    (start, end): (u64, u64),
+    first_slice: (Bytes, Tier),
+    interest: Option<Interest>,
+) -> EdgeBody {
+    let (first, last) = slice_span(&meta, start, end);
+    let state = BodyState {
+        fetcher,
+        meta,
+        ready: Some(first_slice),
+        next: first,
+        last,
+        start,
+        end,
+        interest,
+    };
+    let stream = futures::stream::unfold(state, |mut st| async move {
+        if st.next > st.last {
+            return None;
+        }
+        let i = st.next;
+        st.next += 1;
+        let got = match st.ready.take() {
+            Some(ready) => Ok(ready),
+            None => {
+                st.fetcher
+                    .slice(&st.meta, i, st.last, &mut st.interest)
+                    .await
+            }
+        };
+        let item = match got {
+            Ok((bytes, tier)) => {
+                let s0 = st.meta.slice_start(i);
+                let lo = (st.start.max(s0) - s0) as usize;
+                let hi = ((st.end + 1).min(s0 + bytes.len() as u64) - s0) as usize;
+                if lo > hi || hi > bytes.len() {
+                    Err(EdgeError::internal(format!(
+                        "slice {i} has {} bytes",
+                        bytes.len()
+                    )))
+                } else {
+                    st.fetcher
+                        .metrics
+                        .served_bytes
+                        .with_label_values(&[tier.as_str()])
+                        .inc_by((hi - lo) as u64);
+                    Ok(bytes.slice(lo..hi))
+                }
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &item {
+            tracing::warn!(bucket = %st.meta.id.bucket, key = %st.meta.id.key, slice = i,
+                err = %e, "aborting response body");
+            st.next = st.last + 1;
+        }
+        Some((item, st))
+    });
+    StreamBody::new(stream.map(|r| r.map(Frame::data).map_err(|e| Box::new(e) as BoxError)))
+        .boxed_unsync()
+}
+
+/// Streams an uncacheable object from the origin (X-Cache: MISS).
+async fn pass(edge: &Arc<Edge>, parts: &Parts, bucket: &str, key: &str) -> Response<EdgeBody> {
+    let head = parts.method == Method::HEAD;
+    match edge
+        .fetcher
+        .pass(parts.method.clone(), bucket, key, &parts.headers)
+        .await
+    {
+        Ok(resp) => {
+            let (mut p, body) = resp.into_parts();
+            respond::strip_hop_by_hop(&mut p.headers);
+            let body = body.map_err(|e| Box::new(e) as BoxError).boxed_unsync();
+            respond::finish(
+                Response::from_parts(p, body),
+                CacheStatus::Miss,
+                None,
+                &edge.metrics,
+            )
+        }
+        Err(e) => respond::finish(
+            respond::error(&e, parts.uri.path(), head),
+            CacheStatus::Miss,
+            None,
+            &edge.metrics,
+        ),
+    }
+}
