@@ -1,7 +1,9 @@
 //! The origin's HTTP front: health and metrics routes beside the s3s
-//! service on one hyper server, and per-request metrics. Everything that is
-//! not `/health/*` or `/metrics` goes to S3 untouched (the Host header and
-//! the raw URI are what SigV4 signed).
+//! service on one hyper server, per-request metrics, and CORS (preflight
+//! `OPTIONS` answered from the bucket's rules before any auth, as S3 does;
+//! `Access-Control-*` headers added to responses for allowed origins).
+//! Everything else goes to S3 untouched (the Host header and the raw URI
+//! are what SigV4 signed).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,7 +15,9 @@ use s3s::service::S3Service;
 use s3s::{Body, HttpError};
 
 use crate::metrics::Metrics;
+use crate::objects::Objects;
 use crate::s3::access::OpSlot;
+use crate::s3::cors;
 use crate::store::Store;
 
 /// Per-server state the front needs.
@@ -24,6 +28,88 @@ pub struct Front {
     pub metrics: Arc<Metrics>,
     /// Store, for readiness and drive gauges.
     pub store: Arc<Store>,
+    /// Object layer, for the CORS rules of buckets.
+    pub objects: Arc<Objects>,
+    /// Virtual-host domain, to tell which bucket a request is for.
+    pub domain: Option<String>,
+}
+
+impl Front {
+    /// The bucket a request addresses: `bucket.<domain>` in the Host
+    /// header when a domain is configured, else the first path segment.
+    fn bucket_of<B>(&self, req: &Request<B>) -> Option<String> {
+        if let Some(domain) = &self.domain {
+            let host = req
+                .headers()
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .or_else(|| req.uri().host())
+                .unwrap_or("");
+            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            if let Some(b) = host
+                .strip_suffix(domain.as_str())
+                .and_then(|b| b.strip_suffix('.'))
+            {
+                return Some(b.to_string());
+            }
+        }
+        let first = req.uri().path().trim_start_matches('/').split('/').next()?;
+        (!first.is_empty()).then(|| first.to_string())
+    }
+
+    /// The bucket's CORS rules (empty when none or no such bucket).
+    fn cors_rules<B>(&self, req: &Request<B>) -> Vec<crate::index::CorsRule> {
+        self.bucket_of(req)
+            .and_then(|b| self.objects.head_bucket(&b).ok())
+            .map(|b| b.config.cors)
+            .unwrap_or_default()
+    }
+
+    /// Answers a CORS preflight from the bucket's rules.
+    fn preflight<B>(&self, req: &Request<B>, origin: &str) -> Response<Body> {
+        let h = req.headers();
+        let method = h
+            .get("access-control-request-method")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let asked: Vec<String> = h
+            .get_all("access-control-request-headers")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let rules = self.cors_rules(req);
+        match cors::preflight(&rules, origin, method, &asked) {
+            Some(headers) => {
+                let mut resp = Response::new(Body::empty());
+                resp.headers_mut().extend(headers);
+                resp
+            }
+            None => {
+                let why = if rules.is_empty() {
+                    "CORSResponse: CORS is not enabled for this bucket."
+                } else {
+                    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."
+                };
+                text(
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessForbidden</Code><Message>{why}</Message><Method>{}</Method><ResourceType>BUCKET</ResourceType></Error>",
+                        xml_escape(method)
+                    ),
+                    "application/xml",
+                )
+            }
+        }
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Cloneable hyper service over a shared `Front`.
@@ -93,6 +179,26 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
                 return Box::pin(async move { Ok(resp) });
             }
         }
+        let origin = req
+            .headers()
+            .get(http::header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if req.method() == Method::OPTIONS
+            && let Some(origin) = &origin
+        {
+            let resp = front.preflight(&req, origin);
+            front.metrics.observe(
+                "PreflightCORS",
+                resp.status().as_u16(),
+                std::time::Duration::ZERO,
+            );
+            return Box::pin(async move { Ok(resp) });
+        }
+        let cors_headers = origin.as_deref().and_then(|o| {
+            let rules = front.cors_rules(&req);
+            cors::actual(&rules, o, req.method().as_str())
+        });
         let slot = OpSlot::default();
         let method = req.method().clone();
         let path = req.uri().path().to_string();
@@ -101,7 +207,10 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
             let req = settle_empty_expect(req).await;
             let mut req = req.map(Body::from);
             req.extensions_mut().insert(slot.clone());
-            let result = front.s3.call(req).await;
+            let mut result = front.s3.call(req).await;
+            if let (Some(headers), Ok(resp)) = (cors_headers, &mut result) {
+                resp.headers_mut().extend(headers);
+            }
             let status = match &result {
                 Ok(resp) => resp.status().as_u16(),
                 Err(_) => 500,

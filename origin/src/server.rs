@@ -14,7 +14,7 @@ use crate::config::{ServeConfig, StorageConfig};
 use crate::http::{Front, OriginService};
 use crate::index::Index;
 use crate::metrics::Metrics;
-use crate::objects::Objects;
+use crate::objects::{LifecycleClock, Objects};
 use crate::s3::GureumS3;
 use crate::s3::access::{RootAuth, RootOnly};
 use crate::store::{Store, StoreConfig, StoreMetrics};
@@ -68,22 +68,28 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
     let objects = Arc::new(open_storage(&cfg.storage, metrics.store.clone())?);
     let store = Arc::clone(objects.store());
     let layout = store.layout();
+    tokio::spawn(lifecycle_loop(
+        Arc::clone(&objects),
+        LifecycleTiming::from_env()?,
+    ));
     let mut builder =
         S3ServiceBuilder::new(GureumS3::new(Arc::clone(&objects), cfg.region.clone()));
     builder.set_validation(GureumNames);
-    builder.set_route(GureumRoute::new(objects));
+    builder.set_route(GureumRoute::new(Arc::clone(&objects)));
     builder.set_auth(RootAuth::new(creds.access_key, creds.secret_key));
     builder.set_access(RootOnly);
     if let Some(domain) = &cfg.domain {
         builder.set_host(
-            s3s::host::SingleDomain::new(domain)
-                .map_err(|e| anyhow::anyhow!("--domain {domain}: {e}"))?,
+            crate::s3::host::DomainHost::new(domain)
+                .with_context(|| format!("--domain {domain}: not a valid host name"))?,
         );
     }
     let front = Front {
         s3: builder.build(),
         metrics,
         store,
+        objects,
+        domain: cfg.domain.clone(),
     };
     let listener = TcpListener::bind(cfg.listen)
         .await
@@ -105,12 +111,70 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
     Ok(())
 }
 
+/// How often lifecycle rules are applied and how long their "day" is.
+/// Both come from the environment so tests can run a day in a second:
+/// `GUREUM_LIFECYCLE_INTERVAL_SECS` (default 3600) and
+/// `GUREUM_LIFECYCLE_DAY_SECS` (default 86400).
+struct LifecycleTiming {
+    interval: Duration,
+    day: Duration,
+}
+
+impl LifecycleTiming {
+    fn from_env() -> anyhow::Result<Self> {
+        let secs = |name: &str, default: f64| -> anyhow::Result<Duration> {
+            match std::env::var(name) {
+                Ok(v) => {
+                    let s: f64 = v
+                        .parse()
+                        .ok()
+                        .filter(|s: &f64| s.is_finite() && *s > 0.0)
+                        .with_context(|| {
+                            format!("{name}={v}: expected a positive number of seconds")
+                        })?;
+                    Ok(Duration::from_secs_f64(s))
+                }
+                Err(_) => Ok(Duration::from_secs_f64(default)),
+            }
+        };
+        Ok(Self {
+            interval: secs("GUREUM_LIFECYCLE_INTERVAL_SECS", 3600.0)?,
+            day: secs("GUREUM_LIFECYCLE_DAY_SECS", 86400.0)?,
+        })
+    }
+}
+
+/// Applies lifecycle rules every `interval`, for as long as the server runs.
+async fn lifecycle_loop(objects: Arc<Objects>, timing: LifecycleTiming) {
+    let mut tick = tokio::time::interval(timing.interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let clock = LifecycleClock {
+            now_ms: crate::store::now_ms(),
+            day: timing.day,
+        };
+        match objects.apply_lifecycle(clock).await {
+            Ok(r) if r.expired + r.noncurrent_removed + r.uploads_aborted > 0 => {
+                tracing::info!(
+                    expired = r.expired,
+                    noncurrent = r.noncurrent_removed,
+                    uploads_aborted = r.uploads_aborted,
+                    "lifecycle applied"
+                );
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "lifecycle sweep failed; retrying next interval"),
+        }
+    }
+}
+
 /// Rebuilds the index from the drives.
 pub async fn reindex(cfg: StorageConfig) -> anyhow::Result<()> {
     let objects = open_storage(&cfg, StoreMetrics::default())?;
     let (buckets, keys, unreadable) = objects.reindex().await?;
     println!(
-        "reindexed {buckets} buckets, {keys} objects ({unreadable} versions on too few drives skipped)"
+        "reindexed {buckets} buckets, {keys} object versions ({unreadable} versions on too few drives skipped)"
     );
     Ok(())
 }

@@ -91,6 +91,8 @@ pub struct OriginOptions {
     pub parity: Option<usize>,
     /// Appended to the `serve` command line.
     pub extra_args: Vec<String>,
+    /// Extra environment of the `serve` process.
+    pub env: Vec<(String, String)>,
 }
 
 impl OriginOptions {
@@ -99,6 +101,7 @@ impl OriginOptions {
             drives,
             parity: None,
             extra_args: Vec::new(),
+            env: Vec::new(),
         }
     }
 }
@@ -169,6 +172,7 @@ impl Origin {
         cmd.arg("serve").arg("--listen").arg("127.0.0.1:0");
         self.add_storage_args(&mut cmd);
         cmd.args(&self.opts.extra_args);
+        cmd.envs(self.opts.env.iter().map(|(k, v)| (k, v)));
         self.add_env(&mut cmd);
         cmd
     }
@@ -885,6 +889,30 @@ pub fn sigv4_headers(
     headers: &[(&str, &str)],
     body: SignableBody<'_>,
 ) -> Vec<(String, String)> {
+    sigv4_headers_at(
+        SystemTime::now(),
+        host,
+        access_key,
+        secret_key,
+        method,
+        target,
+        headers,
+        body,
+    )
+}
+
+/// [`sigv4_headers`] signed as of `time` (clock-skew tests).
+#[allow(clippy::too_many_arguments)]
+pub fn sigv4_headers_at(
+    time: SystemTime,
+    host: &str,
+    access_key: &str,
+    secret_key: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: SignableBody<'_>,
+) -> Vec<(String, String)> {
     let identity = Credentials::new(access_key, secret_key, None, None, "gureum-tests").into();
     let mut settings = SigningSettings::default();
     settings.percent_encoding_mode = PercentEncodingMode::Single;
@@ -894,7 +922,7 @@ pub fn sigv4_headers(
         .identity(&identity)
         .region("us-east-1")
         .name("s3")
-        .time(SystemTime::now())
+        .time(time)
         .settings(settings)
         .build()
         .expect("signing params")
@@ -918,7 +946,13 @@ pub fn request_head(
     headers: &[(String, String)],
     content_length: Option<u64>,
 ) -> Vec<u8> {
-    let mut head = format!("{method} {target} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
+    // A `host` among `headers` replaces the default (virtual-host tests).
+    let host_given = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host"));
+    let mut head = if host_given {
+        format!("{method} {target} HTTP/1.1\r\nconnection: close\r\n")
+    } else {
+        format!("{method} {target} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n")
+    };
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

@@ -58,7 +58,14 @@ async fn overwrite_and_delete_reach_the_edge_within_a_second() {
         if r.status == 404 {
             break;
         }
-        assert!(r.body == v2);
+        assert!(
+            r.body == v2,
+            "after delete: status {} x-cache {:?}, {} bytes: {}",
+            r.status,
+            r.header("x-cache"),
+            r.body.len(),
+            String::from_utf8_lossy(&r.body[..r.body.len().min(300)])
+        );
         assert!(
             t.elapsed() < Duration::from_secs(1),
             "deleted object still served"

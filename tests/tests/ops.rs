@@ -168,6 +168,7 @@ fn parity_as_large_as_the_drive_count_is_refused() {
         drives: 6,
         parity: Some(6),
         extra_args: vec![],
+        env: vec![],
     });
     assert_one_line_failure(
         origin.serve_command(),

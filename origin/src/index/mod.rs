@@ -9,6 +9,7 @@
 mod changes;
 mod flush;
 mod uploads;
+mod versions;
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::ObjectInfo;
 
 pub use uploads::{PartRecord, UploadRecord};
+pub use versions::{VersionChange, VersionsFrom};
 
 /// Format version written into every record.
 const RECORD_FORMAT: u32 = 1;
@@ -50,6 +52,81 @@ pub struct BucketRecord {
     pub name: String,
     /// Creation time, unix milliseconds.
     pub created_ms: i64,
+    /// Versioning, CORS, lifecycle: also kept in the drives' bucket marker.
+    #[serde(default)]
+    pub config: BucketConfig,
+}
+
+/// Per-bucket settings S3 clients configure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketConfig {
+    /// Versioning state.
+    #[serde(default)]
+    pub versioning: Versioning,
+    /// CORS rules (empty: no CORS configuration).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cors: Vec<CorsRule>,
+    /// Lifecycle rules (empty: no lifecycle configuration).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle: Vec<LifecycleRule>,
+}
+
+/// A bucket's versioning state, as S3 has it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Versioning {
+    /// Never enabled: one `null` version per key, replaced by each write.
+    #[default]
+    Unversioned,
+    /// Every write makes a new version; deletes add delete markers.
+    Enabled,
+    /// Writes make `null` versions again; older versions are kept.
+    Suspended,
+}
+
+/// One CORS rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorsRule {
+    /// Rule id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Origins (`*` wildcards allowed, at most one each).
+    pub allowed_origins: Vec<String>,
+    /// Methods (GET, PUT, POST, DELETE, HEAD).
+    pub allowed_methods: Vec<String>,
+    /// Request headers a preflight may ask for (`*` wildcards allowed).
+    #[serde(default)]
+    pub allowed_headers: Vec<String>,
+    /// Response headers exposed to scripts.
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    /// Preflight cache time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_secs: Option<i32>,
+}
+
+/// One lifecycle rule (the subset Gureum applies).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleRule {
+    /// Rule id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Enabled (false: kept but not applied).
+    pub enabled: bool,
+    /// Keys it applies to.
+    #[serde(default)]
+    pub prefix: String,
+    /// Expire current versions this many days after their creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_days: Option<i32>,
+    /// Expire current versions from this instant on (unix ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date_ms: Option<i64>,
+    /// Remove noncurrent versions this many days after they became noncurrent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noncurrent_days: Option<i32>,
+    /// Abort multipart uploads this many days after they started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort_incomplete_days: Option<i32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -90,12 +167,16 @@ pub struct Index {
     db: sled::Db,
     buckets: sled::Tree,
     objects: sled::Tree,
+    /// Every version of every key (see `versions`).
+    versions: sled::Tree,
     changes: sled::Tree,
     uploads: sled::Tree,
     parts: sled::Tree,
     seq: Arc<changes::Sequencer>,
     /// Shared group commit (see `flush`).
     flusher: Arc<flush::GroupFlush>,
+    /// Serialises changes to a key's versions and its current row.
+    commit_lock: Arc<std::sync::Mutex<()>>,
 }
 
 impl Index {
@@ -106,12 +187,14 @@ impl Index {
         Ok(Self {
             buckets: db.open_tree("buckets")?,
             objects: db.open_tree("objects")?,
+            versions: db.open_tree("versions")?,
             uploads: db.open_tree("uploads")?,
             parts: db.open_tree("parts")?,
             seq: Arc::new(changes::Sequencer::open(&changes)?),
             changes,
             db,
             flusher: Arc::new(flush::GroupFlush::new()),
+            commit_lock: Arc::new(std::sync::Mutex::new(())),
         })
     }
 
@@ -145,10 +228,10 @@ impl Index {
         self.buckets.iter().map(|r| decode(&r?.1)).collect()
     }
 
-    /// True when the bucket holds no object.
+    /// True when the bucket holds no object version (delete markers count).
     pub fn bucket_is_empty(&self, bucket: &str) -> Result<bool, IndexError> {
         Ok(self
-            .objects
+            .versions
             .scan_prefix(object_key(bucket, b""))
             .next()
             .transpose()?
@@ -161,38 +244,6 @@ impl Index {
             .get(object_key(bucket, key.as_bytes()))?
             .map(|v| decode(&v))
             .transpose()
-    }
-
-    /// Makes `info` the current version of its key; returns the one it
-    /// replaced (atomically, so racing writers each see what they replaced).
-    pub async fn put_object(&self, info: &ObjectInfo) -> Result<Option<ObjectInfo>, IndexError> {
-        let old = self
-            .objects
-            .insert(object_key(&info.bucket, info.key.as_bytes()), encode(info)?)?;
-        self.flush().await?;
-        old.map(|v| decode(&v)).transpose()
-    }
-
-    /// Removes `key` if its current version is still `version_id`.
-    pub async fn delete_object_if(
-        &self,
-        bucket: &str,
-        key: &str,
-        version_id: &str,
-    ) -> Result<bool, IndexError> {
-        let k = object_key(bucket, key.as_bytes());
-        let Some(cur) = self.objects.get(&k)? else {
-            return Ok(false);
-        };
-        let info: ObjectInfo = decode(&cur)?;
-        if info.version_id != version_id {
-            return Ok(false);
-        }
-        let swapped = self
-            .objects
-            .compare_and_swap(&k, Some(cur), None::<&[u8]>)?;
-        self.flush().await?;
-        Ok(swapped.is_ok())
     }
 
     /// Objects of `bucket` in key order, starting at `from` (raw key bytes).
@@ -214,21 +265,21 @@ impl Index {
             .map(|r| decode(&r?.1))
     }
 
-    /// Replaces the whole content with `buckets` and `objects` (reindex).
+    /// Replaces the whole content with `buckets` and every version in
+    /// `versions` (reindex). Returns the stale `null` versions it skipped.
     pub async fn replace_all(
         &self,
         buckets: &[BucketRecord],
-        objects: &[ObjectInfo],
-    ) -> Result<(), IndexError> {
+        versions: &[ObjectInfo],
+    ) -> Result<Vec<ObjectInfo>, IndexError> {
         self.buckets.clear()?;
         self.objects.clear()?;
+        self.versions.clear()?;
         for b in buckets {
             self.buckets.insert(b.name.as_bytes(), encode(b)?)?;
         }
-        for o in objects {
-            self.objects
-                .insert(object_key(&o.bucket, o.key.as_bytes()), encode(o)?)?;
-        }
-        self.flush().await
+        let stale = self.load_versions(versions)?;
+        self.flush().await?;
+        Ok(stale)
     }
 }

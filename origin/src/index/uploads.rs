@@ -26,6 +26,15 @@ pub struct UploadRecord {
     pub headers: StoredHeaders,
     /// User metadata the object will carry.
     pub user_meta: BTreeMap<String, String>,
+    /// Tags the object will carry.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Checksum algorithm every part carries (S3's name), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_algorithm: Option<String>,
+    /// FULL_OBJECT or COMPOSITE, with `checksum_algorithm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_type: Option<String>,
 }
 
 /// One uploaded part.

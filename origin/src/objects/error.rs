@@ -12,6 +12,17 @@ pub enum ObjectError {
     /// The key does not exist.
     #[error("The specified key does not exist.")]
     NoSuchKey,
+    /// A version id that names no version of the key.
+    #[error("The specified version does not exist.")]
+    NoSuchVersion,
+    /// The version asked for (or the current one) is a delete marker.
+    #[error("The specified method is not allowed against this resource.")]
+    DeleteMarker {
+        /// S3 version id of the marker.
+        version_id: String,
+        /// The client named this version (405) rather than the key (404).
+        requested: bool,
+    },
     /// CreateBucket on a bucket we already have.
     #[error("Your previous request to create the named bucket succeeded and you already own it.")]
     BucketAlreadyOwnedByYou,
@@ -40,6 +51,12 @@ pub enum ObjectError {
     /// A part other than the last is under 5 MiB.
     #[error("Your proposed upload is smaller than the minimum allowed object size.")]
     EntityTooSmall,
+    /// A request S3 refuses as InvalidRequest (inconsistent headers).
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// A tag set S3 would refuse.
+    #[error("{0}")]
+    InvalidTag(String),
     /// A malformed or out-of-range argument.
     #[error("{0}")]
     InvalidArgument(String),

@@ -1,11 +1,11 @@
 //! The heal sweep: re-format wiped drives, then check and repair every
-//! current version of every bucket, reporting progress as it goes.
+//! version (current or not) of every bucket, reporting progress as it goes.
 //! Runs beside normal traffic; never changes what is current.
 
-use std::ops::Bound;
 use std::sync::Mutex;
 
 use super::{ObjectError, Objects};
+use crate::index::VersionsFrom;
 
 /// Progress of a heal sweep, shared with whoever reports it.
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
@@ -41,14 +41,17 @@ impl Objects {
         let buckets = self.index.list_buckets()?;
         let mut total = 0u64;
         for b in &buckets {
-            total += self.index.scan_objects(&b.name, Bound::Unbounded).count() as u64;
+            total += self
+                .index
+                .scan_versions(&b.name, VersionsFrom::Key(Vec::new()))
+                .count() as u64;
         }
         set(&|s| s.total = total);
         for b in &buckets {
             self.store.ensure_bucket(&b.name).await?;
             let objects: Vec<_> = self
                 .index
-                .scan_objects(&b.name, Bound::Unbounded)
+                .scan_versions(&b.name, VersionsFrom::Key(Vec::new()))
                 .collect::<Result<_, _>>()?;
             for info in objects {
                 match self.store.heal_version(&info).await {

@@ -36,7 +36,7 @@ pub struct ListPage {
 
 /// Smallest byte string above every string starting with `p`. `p` is UTF-8,
 /// which never contains 0xFF, so bumping its last byte cannot overflow.
-fn successor(p: &str) -> Vec<u8> {
+pub(super) fn successor(p: &str) -> Vec<u8> {
     let mut b = p.as_bytes().to_vec();
     if let Some(last) = b.last_mut() {
         *last += 1;

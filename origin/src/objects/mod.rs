@@ -5,10 +5,14 @@
 //! at worst an index row with no data, which reads treat as absent.
 //! This is what the S3 handlers (and admin tasks) call; it knows no HTTP.
 
+mod bucket;
 mod error;
 mod heal;
+mod lifecycle;
 mod list;
 mod multipart;
+mod tagging;
+mod versions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,10 +24,14 @@ use tokio::sync::watch;
 
 pub use error::ObjectError;
 pub use heal::HealStatus;
+pub use lifecycle::{LifecycleClock, LifecycleReport};
 pub use list::{ListPage, ListParams};
+pub use multipart::{RequestedPart, UploadSpec};
+pub use tagging::validate_tags;
+pub use versions::{VersionEntry, VersionListParams, VersionPage};
 
-use crate::index::{BucketRecord, Index};
-use crate::store::{ObjectInfo, OpenVersion, PutRequest, Store, StoreError, now_ms};
+use crate::index::{BucketRecord, Index, VersionChange, Versioning};
+use crate::store::{ChecksumPlan, ObjectInfo, OpenVersion, PutRequest, Store, StoreError};
 
 /// Buckets and objects over one store and its index.
 pub struct Objects {
@@ -31,6 +39,17 @@ pub struct Objects {
     index: Index,
     /// Latest change-feed seq, so long-polls wake the moment it moves.
     feed_tx: watch::Sender<u64>,
+    /// Serialises bucket settings changes (read-modify-write of the record).
+    bucket_lock: tokio::sync::Mutex<()>,
+}
+
+/// What a DeleteObject did, for its response headers.
+#[derive(Debug, Default, Clone)]
+pub struct DeleteOutcome {
+    /// S3 version id of the version removed or the marker created.
+    pub version_id: Option<String>,
+    /// A delete marker was created or removed.
+    pub delete_marker: bool,
 }
 
 impl Objects {
@@ -41,6 +60,7 @@ impl Objects {
             store,
             index,
             feed_tx,
+            bucket_lock: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -101,9 +121,22 @@ impl Objects {
         }
     }
 
+    /// Publishes what a version change means to followers: the new
+    /// current version, or the key's disappearance.
+    fn publish_change(&self, change: &VersionChange) {
+        if !change.current_changed() {
+            return;
+        }
+        match (&change.after, &change.before) {
+            (Some(after), _) if !after.delete_marker => self.publish(after, ChangeOp::Put),
+            (_, Some(before)) => self.publish(before, ChangeOp::Delete),
+            _ => {}
+        }
+    }
+
     /// Per-block blake3 hashes of the current version (for edges).
     pub async fn block_hashes(&self, bucket: &str, key: &str) -> Result<BlockHashes, ObjectError> {
-        let info = self.head_object(bucket, key)?;
+        let info = self.head_object(bucket, key, None)?;
         let rec = self.store.read_record(&info).await?;
         Ok(BlockHashes {
             bucket: info.bucket,
@@ -121,98 +154,108 @@ impl Objects {
         &self.store
     }
 
-    fn require_bucket(&self, bucket: &str) -> Result<BucketRecord, ObjectError> {
-        self.index
-            .get_bucket(bucket)?
-            .ok_or(ObjectError::NoSuchBucket)
-    }
-
-    /// Creates a bucket on the drives, then in the index.
-    pub async fn create_bucket(&self, bucket: &str) -> Result<(), ObjectError> {
-        if bucket == crate::api::RESERVED {
-            return Err(ObjectError::ReservedName);
-        }
-        if self.index.get_bucket(bucket)?.is_some() {
-            return Err(ObjectError::BucketAlreadyOwnedByYou);
-        }
-        self.store.create_bucket(bucket).await?;
-        self.index
-            .put_bucket(&BucketRecord {
-                name: bucket.to_string(),
-                created_ms: now_ms(),
-            })
-            .await?;
-        Ok(())
-    }
-
-    /// The bucket's record, or NoSuchBucket.
-    pub fn head_bucket(&self, bucket: &str) -> Result<BucketRecord, ObjectError> {
-        self.require_bucket(bucket)
-    }
-
-    /// Every bucket.
-    pub fn list_buckets(&self) -> Result<Vec<BucketRecord>, ObjectError> {
-        Ok(self.index.list_buckets()?)
-    }
-
-    /// Deletes an empty bucket.
-    pub async fn delete_bucket(&self, bucket: &str) -> Result<(), ObjectError> {
-        self.require_bucket(bucket)?;
-        if !self.index.bucket_is_empty(bucket)? {
-            return Err(ObjectError::BucketNotEmpty);
-        }
-        self.index.delete_bucket(bucket).await?;
-        self.store.delete_bucket(bucket).await?;
-        Ok(())
-    }
-
-    /// Writes a new current version of a key and retires the one it replaced.
+    /// Writes a new version of a key; in an unversioned or suspended bucket
+    /// it replaces the key's `null` version.
     pub async fn put_object<S, E>(
         &self,
-        req: PutRequest,
+        mut req: PutRequest,
         body: S,
+        checksum: ChecksumPlan,
     ) -> Result<ObjectInfo, ObjectError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        self.require_bucket(&req.bucket)?;
-        let info = self.store.put(req, body).await?;
+        let bucket = self.require_bucket(&req.bucket)?;
+        req.null_version = bucket.config.versioning != Versioning::Enabled;
+        let info = self.store.put(req, body, checksum).await?;
         self.commit_version(&info).await?;
         Ok(info)
     }
 
-    /// The current version's facts (HEAD).
-    pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectInfo, ObjectError> {
-        self.require_bucket(bucket)?;
-        self.index
-            .get_object(bucket, key)?
-            .ok_or(ObjectError::NoSuchKey)
+    /// Makes `info` (already on the drives) a version of its key, publishes
+    /// the change and deletes the data of the version it replaced, if any.
+    pub(super) async fn commit_version(&self, info: &ObjectInfo) -> Result<(), ObjectError> {
+        let change = self.index.commit_version(info).await?;
+        self.publish_change(&change);
+        for old in &change.dropped {
+            // Drives hold the old version until here; a crash before this
+            // point leaves an orphan that reindex ranks below the new one.
+            if let Err(err) = self
+                .store
+                .delete_version(&old.bucket, &old.key, &old.version_id)
+                .await
+            {
+                tracing::warn!(bucket = %old.bucket, key = %old.key, %err, "replaced version not removed");
+            }
+        }
+        Ok(())
     }
 
-    /// Opens the current version for reading. Retries once when the version
-    /// was replaced between the index read and the open.
+    /// A version's facts (HEAD): the current one, or the one S3 calls
+    /// `version_id`. Delete markers answer as S3 does (404 / 405).
+    pub fn head_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<ObjectInfo, ObjectError> {
+        self.require_bucket(bucket)?;
+        let Some(v) = version_id else {
+            if let Some(info) = self.index.get_object(bucket, key)? {
+                return Ok(info);
+            }
+            return match self.index.latest_version(bucket, key)? {
+                Some(m) if m.delete_marker => Err(ObjectError::DeleteMarker {
+                    version_id: m.s3_version_id().to_string(),
+                    requested: false,
+                }),
+                _ => Err(ObjectError::NoSuchKey),
+            };
+        };
+        check_version_id(v)?;
+        match self.index.find_version(bucket, key, v)? {
+            Some(m) if m.delete_marker => Err(ObjectError::DeleteMarker {
+                version_id: m.s3_version_id().to_string(),
+                requested: true,
+            }),
+            Some(info) => Ok(info),
+            None => Err(ObjectError::NoSuchVersion),
+        }
+    }
+
+    /// Opens a version for reading (see `head_object`). Retries once when
+    /// the current version was replaced between the index read and the open.
     pub async fn open_object(
         &self,
         bucket: &str,
         key: &str,
+        version_id: Option<&str>,
     ) -> Result<(ObjectInfo, OpenVersion), ObjectError> {
-        let mut info = self.head_object(bucket, key)?;
+        let mut info = self.head_object(bucket, key, version_id)?;
         for attempt in 0..2 {
             match self.store.open_version(&info).await {
                 Ok(open) => return Ok((info, open)),
                 Err(err @ (StoreError::VersionGone | StoreError::NotEnoughShards)) => {
-                    let now = self.head_object(bucket, key)?;
-                    if now.version_id != info.version_id && attempt == 0 {
-                        info = now;
-                        continue;
+                    if version_id.is_none() && attempt == 0 {
+                        let now = self.head_object(bucket, key, None)?;
+                        if now.version_id != info.version_id {
+                            info = now;
+                            continue;
+                        }
                     }
                     if matches!(err, StoreError::VersionGone) {
                         // Deleted from the drives but not the index (crash mid-delete).
-                        self.index
-                            .delete_object_if(bucket, key, &info.version_id)
+                        let (_, change) = self
+                            .index
+                            .remove_version(bucket, key, &info.version_id)
                             .await?;
-                        return Err(ObjectError::NoSuchKey);
+                        self.publish_change(&change);
+                        return Err(if version_id.is_some() {
+                            ObjectError::NoSuchVersion
+                        } else {
+                            ObjectError::NoSuchKey
+                        });
                     }
                     return Err(err.into());
                 }
@@ -231,37 +274,110 @@ impl Objects {
         self.store.read(open, range)
     }
 
-    /// Deletes a key (no error when absent, as S3).
-    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<(), ObjectError> {
-        self.require_bucket(bucket)?;
-        let Some(info) = self.index.get_object(bucket, key)? else {
-            return Ok(());
-        };
-        self.store
-            .delete_version(bucket, key, &info.version_id)
-            .await?;
-        if self
-            .index
-            .delete_object_if(bucket, key, &info.version_id)
-            .await?
-        {
-            self.publish(&info, ChangeOp::Delete);
+    /// DeleteObject: without a version id, removes the key (unversioned
+    /// bucket) or hides it behind a new delete marker (versioned or
+    /// suspended); with one, removes exactly that version for good. No
+    /// error when there is nothing to delete, as S3.
+    pub async fn delete_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<DeleteOutcome, ObjectError> {
+        let rec = self.require_bucket(bucket)?;
+        if let Some(v) = version_id {
+            check_version_id(v)?;
+            let Some(info) = self.index.find_version(bucket, key, v)? else {
+                return Ok(DeleteOutcome {
+                    version_id: Some(v.to_string()),
+                    delete_marker: false,
+                });
+            };
+            self.remove_version(&info).await?;
+            return Ok(DeleteOutcome {
+                version_id: Some(v.to_string()),
+                delete_marker: info.delete_marker,
+            });
         }
+        match rec.config.versioning {
+            Versioning::Unversioned => {
+                if let Some(info) = self.index.get_object(bucket, key)? {
+                    self.remove_version(&info).await?;
+                }
+                Ok(DeleteOutcome::default())
+            }
+            Versioning::Enabled | Versioning::Suspended => {
+                let marker = PutRequest {
+                    bucket: bucket.to_string(),
+                    key: key.to_string(),
+                    headers: Default::default(),
+                    user_meta: Default::default(),
+                    expected_md5: None,
+                    expected_size: Some(0),
+                    delete_marker: true,
+                    null_version: rec.config.versioning == Versioning::Suspended,
+                    tags: Default::default(),
+                };
+                let empty = futures::stream::empty::<Result<Bytes, std::io::Error>>();
+                let info = self
+                    .store
+                    .put(marker, empty, ChecksumPlan::default())
+                    .await?;
+                self.commit_version(&info).await?;
+                Ok(DeleteOutcome {
+                    version_id: Some(info.s3_version_id().to_string()),
+                    delete_marker: true,
+                })
+            }
+        }
+    }
+
+    /// Removes one version: from the drives first, then the index, so a
+    /// crash in between leaves an index row that reads treat as absent.
+    pub(super) async fn remove_version(&self, info: &ObjectInfo) -> Result<(), ObjectError> {
+        self.store
+            .delete_version(&info.bucket, &info.key, &info.version_id)
+            .await?;
+        let (_, change) = self
+            .index
+            .remove_version(&info.bucket, &info.key, &info.version_id)
+            .await?;
+        self.publish_change(&change);
         Ok(())
     }
 
-    /// Rebuilds the index from the drives alone.
+    /// Rebuilds the index from the drives alone: buckets with their
+    /// settings, every version; returns (buckets, versions, unreadable).
     pub async fn reindex(&self) -> Result<(usize, usize, usize), ObjectError> {
         let scan = self.store.scan().await?;
         let buckets: Vec<BucketRecord> = scan
             .buckets
-            .iter()
-            .map(|b| BucketRecord {
-                name: b.clone(),
-                created_ms: now_ms(),
-            })
+            .values()
+            .map(bucket::record_from_marker)
             .collect();
-        self.index.replace_all(&buckets, &scan.objects).await?;
-        Ok((buckets.len(), scan.objects.len(), scan.unreadable))
+        let stale = self.index.replace_all(&buckets, &scan.versions).await?;
+        for v in stale {
+            // A null version replaced before a crash could delete it.
+            if let Err(err) = self
+                .store
+                .delete_version(&v.bucket, &v.key, &v.version_id)
+                .await
+            {
+                tracing::warn!(bucket = %v.bucket, key = %v.key, %err, "stale version not removed");
+            }
+        }
+        Ok((buckets.len(), scan.versions.len(), scan.unreadable))
+    }
+}
+
+/// Version ids are ours (32 hex digits) or `null`; anything else is
+/// InvalidArgument, as S3 answers for ids it never issued.
+fn check_version_id(v: &str) -> Result<(), ObjectError> {
+    if v == "null" || (v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())) {
+        Ok(())
+    } else {
+        Err(ObjectError::InvalidArgument(
+            "Invalid version id specified".into(),
+        ))
     }
 }

@@ -6,10 +6,40 @@
 
 use md5::{Digest, Md5};
 
+use std::collections::BTreeMap;
+
 use super::{ObjectError, Objects};
-use crate::index::{PartRecord, UploadRecord};
-use crate::store::{ObjectInfo, PartData, PartInfo, StoredHeaders, new_id, now_ms};
-use gureum_common::feed::ChangeOp;
+use crate::index::{PartRecord, UploadRecord, Versioning};
+use crate::store::{
+    COMPOSITE, ChecksumAlgorithm, ChecksumPlan, FULL_OBJECT, ObjectInfo, PartData, PartInfo,
+    StoredChecksum, StoredHeaders, checksum, new_id, now_ms,
+};
+
+/// What a new upload's object will carry besides its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct UploadSpec {
+    /// Standard headers.
+    pub headers: StoredHeaders,
+    /// `x-amz-meta-*`.
+    pub user_meta: BTreeMap<String, String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Checksum algorithm every part must carry, if the client named one.
+    pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// FULL_OBJECT or COMPOSITE (the algorithm's default when absent).
+    pub checksum_type: Option<String>,
+}
+
+/// A part named in CompleteMultipartUpload.
+#[derive(Debug, Clone)]
+pub struct RequestedPart {
+    /// Part number.
+    pub number: u32,
+    /// ETag the client has for it.
+    pub etag: String,
+    /// Checksum the client has for it (base64), if it sent one.
+    pub checksum: Option<String>,
+}
 
 /// Smallest part S3 accepts, except for the last one.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -22,17 +52,39 @@ impl Objects {
         &self,
         bucket: &str,
         key: &str,
-        headers: StoredHeaders,
-        user_meta: std::collections::BTreeMap<String, String>,
+        spec: UploadSpec,
     ) -> Result<UploadRecord, ObjectError> {
         self.require_bucket(bucket)?;
+        let checksum_type = match (spec.checksum_algorithm, spec.checksum_type) {
+            (None, Some(_)) => {
+                return Err(ObjectError::InvalidRequest(
+                    "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.".into(),
+                ));
+            }
+            (Some(alg), Some(t)) if t == FULL_OBJECT && !alg.supports_full_object() => {
+                return Err(ObjectError::InvalidRequest(format!(
+                    "The FULL_OBJECT checksum type cannot be used with the {} checksum algorithm.",
+                    alg.as_str()
+                )));
+            }
+            (Some(_), Some(t)) if t != FULL_OBJECT && t != COMPOSITE => {
+                return Err(ObjectError::InvalidRequest(format!(
+                    "Value for x-amz-checksum-type header is invalid: {t}"
+                )));
+            }
+            (Some(alg), t) => Some(t.unwrap_or_else(|| alg.default_multipart_type().to_string())),
+            (None, None) => None,
+        };
         let rec = UploadRecord {
             bucket: bucket.to_string(),
             key: key.to_string(),
             upload_id: new_id(),
             initiated_ms: now_ms(),
-            headers,
-            user_meta,
+            headers: spec.headers,
+            user_meta: spec.user_meta,
+            tags: spec.tags,
+            checksum_algorithm: spec.checksum_algorithm.map(|a| a.as_str().to_string()),
+            checksum_type,
         };
         self.index.put_upload(&rec).await?;
         Ok(rec)
@@ -59,6 +111,7 @@ impl Objects {
         body: S,
         expected_md5: Option<[u8; 16]>,
         expected_size: Option<u64>,
+        mut plan: ChecksumPlan,
     ) -> Result<PartData, ObjectError>
     where
         S: futures::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
@@ -69,7 +122,29 @@ impl Objects {
                 "Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive"
             )));
         }
-        let staged = self.store.stage(body, expected_md5, expected_size).await?;
+        let declared = upload
+            .checksum_algorithm
+            .as_deref()
+            .and_then(ChecksumAlgorithm::parse);
+        match (declared, plan.algorithm) {
+            (Some(d), Some(sent)) if d != sent => {
+                return Err(ObjectError::InvalidRequest(format!(
+                    "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
+                    d.as_str().to_ascii_lowercase(),
+                    sent.as_str().to_ascii_lowercase()
+                )));
+            }
+            (d, None) => {
+                // Every part gets a checksum so the object gets one: the
+                // upload's algorithm, else S3's default, CRC64NVME.
+                plan.algorithm = Some(d.unwrap_or(ChecksumAlgorithm::Crc64Nvme));
+            }
+            _ => {}
+        }
+        let staged = self
+            .store
+            .stage(body, expected_md5, expected_size, plan)
+            .await?;
         let data = self
             .store
             .commit_part(staged, &upload.bucket, &upload.upload_id, number)
@@ -91,14 +166,15 @@ impl Objects {
     pub async fn complete_upload(
         &self,
         upload: &UploadRecord,
-        requested: &[(u32, String)],
+        requested: &[RequestedPart],
     ) -> Result<ObjectInfo, ObjectError> {
+        let bucket = self.require_bucket(&upload.bucket)?;
         if requested.is_empty() {
             return Err(ObjectError::MalformedXml(
                 "You must specify at least one part".into(),
             ));
         }
-        if requested.windows(2).any(|w| w[0].0 >= w[1].0) {
+        if requested.windows(2).any(|w| w[0].number >= w[1].number) {
             return Err(ObjectError::InvalidPartOrder);
         }
         let stored: std::collections::HashMap<u32, PartRecord> = self
@@ -108,12 +184,20 @@ impl Objects {
             .map(|p| (p.number, p))
             .collect();
         let mut chosen = Vec::with_capacity(requested.len());
-        for (i, (n, etag)) in requested.iter().enumerate() {
-            let want = etag.trim().trim_matches('"');
+        for (i, req) in requested.iter().enumerate() {
+            let n = req.number;
+            let want = req.etag.trim().trim_matches('"');
             let part = stored
-                .get(n)
+                .get(&n)
                 .filter(|p| p.data.etag == want)
                 .ok_or_else(|| ObjectError::InvalidPart(format!("part {n}")))?;
+            if let Some(sent) = &req.checksum
+                && part.data.checksum.as_deref() != Some(sent.trim())
+            {
+                return Err(ObjectError::InvalidPart(format!(
+                    "part {n}: checksum does not match the uploaded part"
+                )));
+            }
             if i + 1 < requested.len() && part.data.size < MIN_PART_SIZE {
                 return Err(ObjectError::EntityTooSmall);
             }
@@ -126,6 +210,7 @@ impl Objects {
             md5.update(&raw);
         }
         let etag = format!("{}-{}", hex::encode(md5.finalize()), chosen.len());
+        let checksum = object_checksum(upload, &chosen);
         let info = ObjectInfo {
             bucket: upload.bucket.clone(),
             key: upload.key.clone(),
@@ -142,8 +227,13 @@ impl Objects {
                     number: p.number,
                     size: p.data.size,
                     etag: p.data.etag.clone(),
+                    checksum: p.data.checksum.clone(),
                 })
                 .collect(),
+            delete_marker: false,
+            null_version: bucket.config.versioning != Versioning::Enabled,
+            tags: upload.tags.clone(),
+            checksum,
         };
         let dirs = chosen
             .iter()
@@ -162,27 +252,6 @@ impl Objects {
             .remove_upload(&upload.bucket, &upload.upload_id)
             .await?;
         Ok(info)
-    }
-
-    /// Makes `info` (already on the drives) current, publishes it and
-    /// retires the version it replaced.
-    pub(super) async fn commit_version(&self, info: &ObjectInfo) -> Result<(), ObjectError> {
-        let replaced = self.index.put_object(info).await?;
-        self.publish(info, ChangeOp::Put);
-        if let Some(old) = replaced
-            && old.version_id != info.version_id
-        {
-            // Drives hold the old version until here; a crash before this
-            // point leaves an orphan that reindex would rank below the new one.
-            if let Err(err) = self
-                .store
-                .delete_version(&old.bucket, &old.key, &old.version_id)
-                .await
-            {
-                tracing::warn!(bucket = %old.bucket, key = %old.key, %err, "old version not removed");
-            }
-        }
-        Ok(())
     }
 
     /// Aborts an upload and deletes its parts.
@@ -228,4 +297,39 @@ impl Objects {
         out.truncate(limit);
         Ok((out, more))
     }
+}
+
+/// The object's checksum from its parts': when every part carries one of
+/// the same algorithm, FULL_OBJECT by CRC combination or COMPOSITE, as the
+/// upload asked (or the algorithm's default). None when parts disagree.
+fn object_checksum(upload: &UploadRecord, parts: &[&PartRecord]) -> Option<StoredChecksum> {
+    let alg_name = parts.first()?.data.checksum_algorithm.clone()?;
+    if parts.iter().any(|p| {
+        p.data.checksum_algorithm.as_deref() != Some(alg_name.as_str()) || p.data.checksum.is_none()
+    }) {
+        return None;
+    }
+    let alg = ChecksumAlgorithm::parse(&alg_name)?;
+    let kind = match (&upload.checksum_algorithm, &upload.checksum_type) {
+        (Some(a), Some(t)) if a.eq_ignore_ascii_case(&alg_name) => t.clone(),
+        _ => alg.default_multipart_type().to_string(),
+    };
+    let value = if kind == FULL_OBJECT {
+        let pairs: Vec<(&str, u64)> = parts
+            .iter()
+            .filter_map(|p| Some((p.data.checksum.as_deref()?, p.data.size)))
+            .collect();
+        checksum::full_object(alg, &pairs)?
+    } else {
+        let values: Vec<&str> = parts
+            .iter()
+            .filter_map(|p| p.data.checksum.as_deref())
+            .collect();
+        checksum::composite(alg, &values)?
+    };
+    Some(StoredChecksum {
+        algorithm: alg.as_str().to_string(),
+        value,
+        kind,
+    })
 }

@@ -8,24 +8,21 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use super::GureumS3;
 use super::bucket::timestamp;
-use super::object::{etag, new_object_meta, stored_headers};
-use crate::store::{ObjectInfo, OpenVersion, PutRequest};
+use super::checksum::{Sums, set_checksums, set_part_checksums};
+use super::object::{etag, new_object_meta, parse_tagging, stored_headers};
+use crate::store::{ChecksumAlgorithm, ChecksumPlan, ObjectInfo, OpenVersion, PutRequest};
 
-fn source(cs: &CopySource) -> S3Result<(String, String)> {
+fn source(cs: &CopySource) -> S3Result<(String, String, Option<String>)> {
     match cs {
         CopySource::Bucket {
             bucket,
             key,
             version_id,
-        } => {
-            if version_id.is_some() {
-                return Err(S3Error::with_message(
-                    S3ErrorCode::NotImplemented,
-                    "Copying a specific version is not supported yet",
-                ));
-            }
-            Ok((bucket.to_string(), key.to_string()))
-        }
+        } => Ok((
+            bucket.to_string(),
+            key.to_string(),
+            version_id.as_ref().map(|v| v.to_string()),
+        )),
         _ => Err(S3Error::with_message(
             S3ErrorCode::NotImplemented,
             "Access point and outpost copy sources are not supported",
@@ -59,8 +56,11 @@ fn check_source(
 }
 
 async fn open_source(s3: &GureumS3, cs: &CopySource) -> S3Result<(ObjectInfo, OpenVersion)> {
-    let (bucket, key) = source(cs)?;
-    Ok(s3.objects.open_object(&bucket, &key).await?)
+    let (bucket, key, version) = source(cs)?;
+    Ok(s3
+        .objects
+        .open_object(&bucket, &key, version.as_deref())
+        .await?)
 }
 
 pub(super) async fn copy_object(
@@ -102,6 +102,26 @@ pub(super) async fn copy_object(
     } else {
         (src.headers.clone(), src.user_meta.clone())
     };
+    let tags = match i.tagging_directive.as_ref().map(|d| d.as_str()) {
+        Some(TaggingDirective::REPLACE) => parse_tagging(i.tagging.as_deref())?,
+        _ => src.tags.clone(),
+    };
+    // The copy gets a checksum computed as its bytes stream by: the one
+    // asked for, else the source's algorithm, else S3's default.
+    let alg = match &i.checksum_algorithm {
+        Some(a) => ChecksumAlgorithm::parse(a.as_str()).ok_or_else(|| {
+            S3Error::with_message(
+                S3ErrorCode::InvalidRequest,
+                format!("Checksum algorithm {} is not supported.", a.as_str()),
+            )
+        })?,
+        None => src
+            .checksum
+            .as_ref()
+            .and_then(|c| ChecksumAlgorithm::parse(&c.algorithm))
+            .unwrap_or(ChecksumAlgorithm::Crc64Nvme),
+    };
+    let source_version = s3.version_id(&src);
     let body = s3.objects.read(open, 0..src.size);
     let info = s3
         .objects
@@ -113,16 +133,24 @@ pub(super) async fn copy_object(
                 user_meta,
                 expected_md5: None,
                 expected_size: Some(src.size),
+                delete_marker: false,
+                null_version: false,
+                tags,
             },
             body,
+            ChecksumPlan::compute(alg),
         )
         .await?;
+    let mut result = CopyObjectResult {
+        e_tag: Some(etag(&info)),
+        last_modified: Some(timestamp(info.mtime_ms)),
+        ..Default::default()
+    };
+    set_checksums!(result, Sums::of(info.checksum.as_ref()));
     Ok(S3Response::new(CopyObjectOutput {
-        copy_object_result: Some(CopyObjectResult {
-            e_tag: Some(etag(&info)),
-            last_modified: Some(timestamp(info.mtime_ms)),
-            ..Default::default()
-        }),
+        copy_object_result: Some(result),
+        version_id: s3.version_id(&info),
+        copy_source_version_id: source_version,
         ..Default::default()
     }))
 }
@@ -168,17 +196,33 @@ pub(super) async fn upload_part_copy(
             "Part number must be an integer between 1 and 10000, inclusive",
         )
     })?;
+    let source_version = s3.version_id(&src);
     let body = s3.objects.read(open, span);
     let data = s3
         .objects
-        .upload_part(&upload, number, body, None, Some(len))
+        .upload_part(
+            &upload,
+            number,
+            body,
+            None,
+            Some(len),
+            ChecksumPlan::default(),
+        )
         .await?;
+    let mut result = CopyPartResult {
+        e_tag: Some(ETag::Strong(data.etag)),
+        last_modified: Some(timestamp(crate::store::now_ms())),
+        ..Default::default()
+    };
+    if upload.checksum_algorithm.is_some() {
+        set_part_checksums!(
+            result,
+            Sums::of_part(data.checksum_algorithm.as_deref(), data.checksum.as_ref())
+        );
+    }
     Ok(S3Response::new(UploadPartCopyOutput {
-        copy_part_result: Some(CopyPartResult {
-            e_tag: Some(ETag::Strong(data.etag)),
-            last_modified: Some(timestamp(crate::store::now_ms())),
-            ..Default::default()
-        }),
+        copy_part_result: Some(result),
+        copy_source_version_id: source_version,
         ..Default::default()
     }))
 }

@@ -21,25 +21,25 @@ const KEY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 
 const MAX_KEYS: i32 = 1000;
 
-fn page_size(max_keys: Option<i32>) -> usize {
+pub(super) fn page_size(max_keys: Option<i32>) -> usize {
     max_keys.unwrap_or(MAX_KEYS).clamp(0, MAX_KEYS) as usize
 }
 
 /// Applies `encoding-type=url` when asked for.
-struct Enc(bool);
+pub(super) struct Enc(bool);
 
 impl Enc {
-    fn new(t: Option<&EncodingType>) -> Self {
+    pub(super) fn new(t: Option<&EncodingType>) -> Self {
         Self(t.is_some_and(|t| t.as_str() == EncodingType::URL))
     }
-    fn s(&self, v: String) -> String {
+    pub(super) fn s(&self, v: String) -> String {
         if self.0 {
             utf8_percent_encode(&v, KEY_ENCODE).to_string()
         } else {
             v
         }
     }
-    fn o(&self, v: Option<String>) -> Option<String> {
+    pub(super) fn o(&self, v: Option<String>) -> Option<String> {
         v.map(|v| self.s(v))
     }
 }

@@ -6,18 +6,27 @@
 
 pub mod access;
 mod bucket;
+mod checksum;
 mod copy;
+pub mod cors;
 mod error;
+mod get;
+pub mod host;
+mod lifecycle;
 mod list;
 mod multipart;
 mod object;
+mod tagging;
+mod versioning;
 
 use std::sync::Arc;
 
 use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result};
 
+use crate::index::Versioning;
 use crate::objects::Objects;
+use crate::store::ObjectInfo;
 
 /// The S3 service implementation.
 pub struct GureumS3 {
@@ -29,6 +38,20 @@ impl GureumS3 {
     /// S3 front of `objects`, reporting `region` as every bucket's location.
     pub fn new(objects: Arc<Objects>, region: String) -> Self {
         Self { objects, region }
+    }
+
+    /// The `x-amz-version-id` to report for `info`: its id, or `null` in
+    /// a bucket that has had versioning on; nothing in a bucket never
+    /// versioned.
+    fn version_id(&self, info: &ObjectInfo) -> Option<String> {
+        if !info.null_version {
+            return Some(info.version_id.clone());
+        }
+        let versioned = self
+            .objects
+            .head_bucket(&info.bucket)
+            .is_ok_and(|b| b.config.versioning != Versioning::Unversioned);
+        versioned.then(|| "null".to_string())
     }
 }
 
@@ -80,14 +103,14 @@ impl S3 for GureumS3 {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
-        object::get_object(self, req).await
+        get::get_object(self, req).await
     }
 
     async fn head_object(
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
-        object::head_object(self, req)
+        get::head_object(self, req)
     }
 
     async fn delete_object(
@@ -117,6 +140,7 @@ impl S3 for GureumS3 {
     ) -> S3Result<S3Response<ListObjectsOutput>> {
         list::list_objects(self, req)
     }
+
     async fn create_multipart_upload(
         &self,
         req: S3Request<CreateMultipartUploadInput>,
@@ -171,5 +195,96 @@ impl S3 for GureumS3 {
         req: S3Request<UploadPartCopyInput>,
     ) -> S3Result<S3Response<UploadPartCopyOutput>> {
         copy::upload_part_copy(self, req).await
+    }
+
+    async fn put_bucket_versioning(
+        &self,
+        req: S3Request<PutBucketVersioningInput>,
+    ) -> S3Result<S3Response<PutBucketVersioningOutput>> {
+        versioning::put_bucket_versioning(self, req).await
+    }
+
+    async fn get_bucket_versioning(
+        &self,
+        req: S3Request<GetBucketVersioningInput>,
+    ) -> S3Result<S3Response<GetBucketVersioningOutput>> {
+        versioning::get_bucket_versioning(self, req)
+    }
+
+    async fn list_object_versions(
+        &self,
+        req: S3Request<ListObjectVersionsInput>,
+    ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
+        versioning::list_object_versions(self, req)
+    }
+
+    async fn get_object_tagging(
+        &self,
+        req: S3Request<GetObjectTaggingInput>,
+    ) -> S3Result<S3Response<GetObjectTaggingOutput>> {
+        tagging::get_object_tagging(self, req)
+    }
+
+    async fn put_object_tagging(
+        &self,
+        req: S3Request<PutObjectTaggingInput>,
+    ) -> S3Result<S3Response<PutObjectTaggingOutput>> {
+        tagging::put_object_tagging(self, req).await
+    }
+
+    async fn delete_object_tagging(
+        &self,
+        req: S3Request<DeleteObjectTaggingInput>,
+    ) -> S3Result<S3Response<DeleteObjectTaggingOutput>> {
+        tagging::delete_object_tagging(self, req).await
+    }
+
+    async fn get_object_attributes(
+        &self,
+        req: S3Request<GetObjectAttributesInput>,
+    ) -> S3Result<S3Response<GetObjectAttributesOutput>> {
+        tagging::get_object_attributes(self, req)
+    }
+
+    async fn put_bucket_cors(
+        &self,
+        req: S3Request<PutBucketCorsInput>,
+    ) -> S3Result<S3Response<PutBucketCorsOutput>> {
+        cors::put_bucket_cors(self, req).await
+    }
+
+    async fn get_bucket_cors(
+        &self,
+        req: S3Request<GetBucketCorsInput>,
+    ) -> S3Result<S3Response<GetBucketCorsOutput>> {
+        cors::get_bucket_cors(self, req)
+    }
+
+    async fn delete_bucket_cors(
+        &self,
+        req: S3Request<DeleteBucketCorsInput>,
+    ) -> S3Result<S3Response<DeleteBucketCorsOutput>> {
+        cors::delete_bucket_cors(self, req).await
+    }
+
+    async fn put_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<PutBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<PutBucketLifecycleConfigurationOutput>> {
+        lifecycle::put_bucket_lifecycle_configuration(self, req).await
+    }
+
+    async fn get_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<GetBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<GetBucketLifecycleConfigurationOutput>> {
+        lifecycle::get_bucket_lifecycle_configuration(self, req)
+    }
+
+    async fn delete_bucket_lifecycle(
+        &self,
+        req: S3Request<DeleteBucketLifecycleInput>,
+    ) -> S3Result<S3Response<DeleteBucketLifecycleOutput>> {
+        lifecycle::delete_bucket_lifecycle(self, req).await
     }
 }

@@ -7,8 +7,12 @@ use s3s::{S3Request, S3Response, S3Result};
 
 use super::GureumS3;
 use super::bucket::{owner, timestamp};
-use super::object::{declared_length, new_object_meta, parse_content_md5, stored_headers};
-use crate::objects::ObjectError;
+use super::checksum::{self, Sums, set_checksums, set_part_checksums};
+use super::object::{
+    declared_length, new_object_meta, parse_content_md5, parse_tagging, stored_headers,
+};
+use crate::objects::{ObjectError, RequestedPart, UploadSpec};
+use crate::store::ChecksumAlgorithm;
 
 pub(super) async fn create_multipart_upload(
     s3: &GureumS3,
@@ -24,14 +28,32 @@ pub(super) async fn create_multipart_upload(
         i.content_language,
         i.expires.as_ref(),
     );
-    let up = s3
-        .objects
-        .create_upload(&i.bucket, &i.key, headers, meta)
-        .await?;
+    let checksum_algorithm = i
+        .checksum_algorithm
+        .as_ref()
+        .map(|a| {
+            ChecksumAlgorithm::parse(a.as_str()).ok_or_else(|| {
+                ObjectError::InvalidRequest(format!(
+                    "Checksum algorithm {} is not supported.",
+                    a.as_str()
+                ))
+            })
+        })
+        .transpose()?;
+    let spec = UploadSpec {
+        headers,
+        user_meta: meta,
+        tags: parse_tagging(i.tagging.as_deref())?,
+        checksum_algorithm,
+        checksum_type: i.checksum_type.as_ref().map(|t| t.as_str().to_string()),
+    };
+    let up = s3.objects.create_upload(&i.bucket, &i.key, spec).await?;
     Ok(S3Response::new(CreateMultipartUploadOutput {
         bucket: Some(up.bucket),
         key: Some(up.key),
         upload_id: Some(up.upload_id),
+        checksum_algorithm: up.checksum_algorithm.map(s3s::dto::ChecksumAlgorithm::from),
+        checksum_type: up.checksum_type.map(ChecksumType::from),
         ..Default::default()
     }))
 }
@@ -49,6 +71,8 @@ pub(super) async fn upload_part(
     req: S3Request<UploadPartInput>,
 ) -> S3Result<S3Response<UploadPartOutput>> {
     let expected_size = declared_length(&req.headers);
+    // No algorithm named: the object layer picks the upload's own.
+    let plan = checksum::plan(&req.headers, req.trailing_headers, None)?;
     let i = req.input;
     let upload = s3.objects.get_upload(&i.bucket, &i.key, &i.upload_id)?;
     let md5 = i
@@ -60,20 +84,30 @@ pub(super) async fn upload_part(
     let data = match i.body {
         Some(body) => {
             s3.objects
-                .upload_part(&upload, number, body, md5, expected_size)
+                .upload_part(&upload, number, body, md5, expected_size, plan)
                 .await?
         }
         None => {
             let empty = futures::stream::empty::<Result<bytes::Bytes, std::io::Error>>();
             s3.objects
-                .upload_part(&upload, number, empty, md5, expected_size)
+                .upload_part(&upload, number, empty, md5, expected_size, plan)
                 .await?
         }
     };
-    Ok(S3Response::new(UploadPartOutput {
+    let mut out = UploadPartOutput {
         e_tag: Some(ETag::Strong(data.etag)),
         ..Default::default()
-    }))
+    };
+    // Echo the part checksum the client asked for (not our default one).
+    if upload.checksum_algorithm.is_some()
+        || data.checksum_algorithm.as_deref() != Some("CRC64NVME")
+    {
+        set_part_checksums!(
+            out,
+            Sums::of_part(data.checksum_algorithm.as_deref(), data.checksum.as_ref())
+        );
+    }
+    Ok(S3Response::new(out))
 }
 
 pub(super) async fn complete_multipart_upload(
@@ -91,7 +125,17 @@ pub(super) async fn complete_multipart_upload(
             .e_tag
             .map(|e| e.value().to_string())
             .ok_or_else(|| ObjectError::MalformedXml("ETag is required".into()))?;
-        parts.push((part_number(n)?, etag));
+        let checksum = p
+            .checksum_crc32
+            .or(p.checksum_crc32c)
+            .or(p.checksum_crc64nvme)
+            .or(p.checksum_sha1)
+            .or(p.checksum_sha256);
+        parts.push(RequestedPart {
+            number: part_number(n)?,
+            etag,
+            checksum,
+        });
     }
     super::object::check_write_conditions(
         s3,
@@ -101,13 +145,16 @@ pub(super) async fn complete_multipart_upload(
         i.if_none_match.as_ref(),
     )?;
     let info = s3.objects.complete_upload(&upload, &parts).await?;
-    Ok(S3Response::new(CompleteMultipartUploadOutput {
+    let mut out = CompleteMultipartUploadOutput {
         bucket: Some(info.bucket.clone()),
         key: Some(info.key.clone()),
         e_tag: Some(ETag::Strong(info.etag.clone())),
         location: Some(format!("/{}/{}", info.bucket, info.key)),
+        version_id: s3.version_id(&info),
         ..Default::default()
-    }))
+    };
+    set_checksums!(out, Sums::of(info.checksum.as_ref()));
+    Ok(S3Response::new(out))
 }
 
 pub(super) async fn abort_multipart_upload(
@@ -134,6 +181,7 @@ pub(super) fn list_parts(
         None => 0,
     };
     let (parts, more) = s3.objects.list_parts(&upload, after, max)?;
+    let upload_alg = upload.checksum_algorithm.clone();
     let next = parts.last().map(|p| p.number as i32);
     Ok(S3Response::new(ListPartsOutput {
         bucket: Some(upload.bucket),
@@ -149,15 +197,29 @@ pub(super) fn list_parts(
             id: Some("gureum-root".into()),
         }),
         storage_class: Some(StorageClass::from_static(StorageClass::STANDARD)),
+        checksum_algorithm: upload_alg.clone().map(s3s::dto::ChecksumAlgorithm::from),
+        checksum_type: upload.checksum_type.clone().map(ChecksumType::from),
         parts: Some(
             parts
                 .into_iter()
-                .map(|p| Part {
-                    part_number: Some(p.number as i32),
-                    e_tag: Some(ETag::Strong(p.data.etag)),
-                    size: Some(p.data.size as i64),
-                    last_modified: Some(timestamp(p.mtime_ms)),
-                    ..Default::default()
+                .map(|p| {
+                    let mut part = Part {
+                        part_number: Some(p.number as i32),
+                        e_tag: Some(ETag::Strong(p.data.etag)),
+                        size: Some(p.data.size as i64),
+                        last_modified: Some(timestamp(p.mtime_ms)),
+                        ..Default::default()
+                    };
+                    if upload_alg.is_some() {
+                        set_part_checksums!(
+                            part,
+                            Sums::of_part(
+                                p.data.checksum_algorithm.as_deref(),
+                                p.data.checksum.as_ref()
+                            )
+                        );
+                    }
+                    part
                 })
                 .collect(),
         ),

@@ -1,5 +1,7 @@
-//! Object operations: PutObject, GetObject (ranges, conditionals),
-//! HeadObject, DeleteObject, DeleteObjects.
+//! Writing and deleting objects: PutObject (Content-MD5, additional
+//! checksums, tags, conditional writes), DeleteObject and DeleteObjects
+//! (by key or by version), and the request helpers the other write paths
+//! (copy, multipart) share.
 
 use std::collections::BTreeMap;
 
@@ -8,14 +10,37 @@ use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use super::GureumS3;
-use super::bucket::timestamp;
-use crate::store::{ObjectInfo, PutRequest, StoredHeaders};
+use super::checksum::{self, Sums, set_checksums};
+use crate::objects::validate_tags;
+use crate::store::{ChecksumAlgorithm, ObjectInfo, PutRequest, StoredHeaders};
 
 pub(super) async fn put_object(
     s3: &GureumS3,
     req: S3Request<PutObjectInput>,
 ) -> S3Result<S3Response<PutObjectOutput>> {
-    let expected_size = declared_length(&req.headers);
+    // A browser form upload (POST object, policy checked by s3s) arrives
+    // here too: its headers describe the form, its fields the object.
+    let form = req.method == http::Method::POST;
+    let (expected_size, plan) = if form {
+        let i = &req.input;
+        let size = i.content_length.map_or(0, |l| l.max(0) as u64);
+        let sent = [
+            (ChecksumAlgorithm::Crc32, &i.checksum_crc32),
+            (ChecksumAlgorithm::Crc32c, &i.checksum_crc32c),
+            (ChecksumAlgorithm::Crc64Nvme, &i.checksum_crc64nvme),
+            (ChecksumAlgorithm::Sha1, &i.checksum_sha1),
+            (ChecksumAlgorithm::Sha256, &i.checksum_sha256),
+        ];
+        (Some(size), checksum::plan_from_fields(&sent)?)
+    } else {
+        // Objects named with no algorithm still get S3's default checksum.
+        let plan = checksum::plan(
+            &req.headers,
+            req.trailing_headers,
+            Some(ChecksumAlgorithm::Crc64Nvme),
+        )?;
+        (declared_length(&req.headers), plan)
+    };
     let input = req.input;
     let expected_md5 = input
         .content_md5
@@ -38,6 +63,7 @@ pub(super) async fn put_object(
         input.expires.as_ref(),
     );
     let user_meta = new_object_meta(&input.key, input.metadata)?;
+    let tags = parse_tagging(input.tagging.as_deref())?;
     let put = PutRequest {
         bucket: input.bucket,
         key: input.key,
@@ -45,19 +71,36 @@ pub(super) async fn put_object(
         user_meta,
         expected_md5,
         expected_size,
+        delete_marker: false,
+        null_version: false,
+        tags,
     };
     let info = match input.body {
-        Some(body) => s3.objects.put_object(put, body).await?,
+        Some(body) => s3.objects.put_object(put, body, plan).await?,
         None => {
             let empty = futures::stream::empty::<Result<bytes::Bytes, std::io::Error>>();
-            s3.objects.put_object(put, empty).await?
+            s3.objects.put_object(put, empty, plan).await?
         }
     };
-    Ok(S3Response::new(PutObjectOutput {
+    let mut out = PutObjectOutput {
         e_tag: Some(etag(&info)),
         size: Some(info.size as i64),
+        version_id: s3.version_id(&info),
         ..Default::default()
-    }))
+    };
+    set_checksums!(out, Sums::of(info.checksum.as_ref()));
+    Ok(S3Response::new(out))
+}
+
+/// Parses `x-amz-tagging` (`k1=v1&k2=v2`, URL-encoded) into a checked tag set.
+pub(super) fn parse_tagging(v: Option<&str>) -> S3Result<BTreeMap<String, String>> {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return Ok(BTreeMap::new());
+    };
+    let pairs = form_urlencoded::parse(v.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    Ok(validate_tags(pairs)?)
 }
 
 /// S3's limit on user metadata: the UTF-8 bytes of every name and value.
@@ -167,9 +210,12 @@ pub(super) fn check_write_conditions(
     if if_match.is_none() && if_none_match.is_none() {
         return Ok(());
     }
-    let current = match s3.objects.head_object(bucket, key) {
+    let current = match s3.objects.head_object(bucket, key, None) {
         Ok(info) => Some(info),
-        Err(crate::objects::ObjectError::NoSuchKey) => None,
+        Err(
+            crate::objects::ObjectError::NoSuchKey
+            | crate::objects::ObjectError::DeleteMarker { .. },
+        ) => None,
         Err(e) => return Err(e.into()),
     };
     let matches = |cond: &ETagCondition, info: &ObjectInfo| match cond {
@@ -194,114 +240,8 @@ pub(super) fn check_write_conditions(
     Ok(())
 }
 
-/// Byte span of part `n` (1-based) of a multipart object (GET ?partNumber=).
-fn part_span(info: &ObjectInfo, n: i32) -> S3Result<std::ops::Range<u64>> {
-    let segs = info.segments();
-    usize::try_from(n)
-        .ok()
-        .and_then(|n| n.checked_sub(1))
-        .and_then(|i| segs.get(i))
-        .map(|s| s.start..s.start + s.size)
-        .ok_or_else(|| {
-            let mut err = S3Error::with_message(
-                S3ErrorCode::Custom("InvalidPartNumber".into()),
-                "The requested partnumber is not satisfiable",
-            );
-            err.set_status_code(http::StatusCode::RANGE_NOT_SATISFIABLE);
-            err
-        })
-}
-
-fn parts_count(info: &ObjectInfo) -> Option<i32> {
-    (!info.parts.is_empty()).then_some(info.parts.len() as i32)
-}
-
 pub(super) fn etag(info: &ObjectInfo) -> ETag {
     ETag::Strong(info.etag.clone())
-}
-
-fn format_http_date(t: &Timestamp) -> Option<String> {
-    let mut buf = Vec::new();
-    t.format(TimestampFormat::HttpDate, &mut buf).ok()?;
-    String::from_utf8(buf).ok()
-}
-
-fn parse_http_date(s: &str) -> Option<Timestamp> {
-    Timestamp::parse(TimestampFormat::HttpDate, s).ok()
-}
-
-/// Conditional request headers of GET and HEAD.
-struct Conditions<'a> {
-    if_match: Option<&'a ETagCondition>,
-    if_none_match: Option<&'a ETagCondition>,
-    if_modified_since: Option<&'a Timestamp>,
-    if_unmodified_since: Option<&'a Timestamp>,
-}
-
-/// Evaluates preconditions in RFC 9110 order: If-Match, else
-/// If-Unmodified-Since (412); then If-None-Match, else If-Modified-Since (304).
-fn check_conditions(info: &ObjectInfo, c: &Conditions<'_>) -> S3Result<()> {
-    let matches = |cond: &ETagCondition| match cond {
-        ETagCondition::Any => true,
-        ETagCondition::ETag(e) => e.value() == info.etag,
-    };
-    // HTTP dates have whole seconds; compare at that resolution.
-    let mtime = info.mtime_ms.div_euclid(1000);
-    let secs = |t: &Timestamp| time::OffsetDateTime::from(t.clone()).unix_timestamp();
-    if let Some(cond) = c.if_match {
-        if !matches(cond) {
-            return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
-        }
-    } else if let Some(t) = c.if_unmodified_since
-        && mtime > secs(t)
-    {
-        return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
-    }
-    if let Some(cond) = c.if_none_match {
-        if matches(cond) {
-            return Err(not_modified(info));
-        }
-    } else if let Some(t) = c.if_modified_since
-        && mtime <= secs(t)
-    {
-        return Err(not_modified(info));
-    }
-    Ok(())
-}
-
-fn not_modified(info: &ObjectInfo) -> S3Error {
-    let mut err = S3Error::new(S3ErrorCode::NotModified);
-    let mut headers = http::HeaderMap::new();
-    if let Ok(v) = http::HeaderValue::from_str(&format!("\"{}\"", info.etag)) {
-        headers.insert(http::header::ETAG, v);
-    }
-    err.set_headers(headers);
-    err
-}
-
-fn resolve_range(range: Option<&Range>, size: u64) -> S3Result<Option<std::ops::Range<u64>>> {
-    let Some(r) = range else { return Ok(None) };
-    match r.check(size) {
-        Ok(r) => Ok(Some(r)),
-        Err(_) => {
-            let mut err = S3Error::with_message(
-                S3ErrorCode::InvalidRange,
-                "The requested range is not satisfiable",
-            );
-            err.set_status_code(http::StatusCode::RANGE_NOT_SATISFIABLE);
-            Err(err)
-        }
-    }
-}
-
-/// Response-* query overrides (presigned downloads use them).
-struct Overrides {
-    content_type: Option<String>,
-    cache_control: Option<String>,
-    content_disposition: Option<String>,
-    content_encoding: Option<String>,
-    content_language: Option<String>,
-    expires: Option<Timestamp>,
 }
 
 pub(super) fn metadata(info: &ObjectInfo) -> Option<Metadata> {
@@ -313,153 +253,26 @@ pub(super) fn metadata(info: &ObjectInfo) -> Option<Metadata> {
     })
 }
 
-pub(super) async fn get_object(
-    s3: &GureumS3,
-    req: S3Request<GetObjectInput>,
-) -> S3Result<S3Response<GetObjectOutput>> {
-    let input = req.input;
-    let (info, open) = s3.objects.open_object(&input.bucket, &input.key).await?;
-    check_conditions(
-        &info,
-        &Conditions {
-            if_match: input.if_match.as_ref(),
-            if_none_match: input.if_none_match.as_ref(),
-            if_modified_since: input.if_modified_since.as_ref(),
-            if_unmodified_since: input.if_unmodified_since.as_ref(),
-        },
-    )?;
-    let range = match input.part_number {
-        Some(1) if info.parts.is_empty() => None,
-        Some(n) => Some(part_span(&info, n)?),
-        None => resolve_range(input.range.as_ref(), info.size)?,
-    };
-    let (span, content_range) = match range {
-        Some(r) if !r.is_empty() => {
-            let cr = format!("bytes {}-{}/{}", r.start, r.end - 1, info.size);
-            (r, Some(cr))
-        }
-        Some(r) => (r, None),
-        None => (0..info.size, None),
-    };
-    let len = span.end - span.start;
-    let stream = s3.objects.read(open, span);
-    let o = Overrides {
-        content_type: input.response_content_type,
-        cache_control: input.response_cache_control,
-        content_disposition: input.response_content_disposition,
-        content_encoding: input.response_content_encoding,
-        content_language: input.response_content_language,
-        expires: input.response_expires,
-    };
-    let h = &info.headers;
-    Ok(with_version_header(
-        &info,
-        GetObjectOutput {
-            body: Some(StreamingBlob::wrap(stream)),
-            content_length: Some(len as i64),
-            content_range,
-            accept_ranges: Some("bytes".into()),
-            e_tag: Some(etag(&info)),
-            last_modified: Some(timestamp(info.mtime_ms)),
-            content_type: o.content_type.or_else(|| h.content_type.clone()),
-            cache_control: o.cache_control.or_else(|| h.cache_control.clone()),
-            content_disposition: o
-                .content_disposition
-                .or_else(|| h.content_disposition.clone()),
-            content_encoding: o.content_encoding.or_else(|| h.content_encoding.clone()),
-            content_language: o.content_language.or_else(|| h.content_language.clone()),
-            expires: o
-                .expires
-                .or_else(|| h.expires.as_deref().and_then(parse_http_date)),
-            metadata: metadata(&info),
-            parts_count: parts_count(&info),
-            ..Default::default()
-        },
-    ))
-}
-
-pub(super) fn head_object(
-    s3: &GureumS3,
-    req: S3Request<HeadObjectInput>,
-) -> S3Result<S3Response<HeadObjectOutput>> {
-    let input = req.input;
-    let info = s3.objects.head_object(&input.bucket, &input.key)?;
-    check_conditions(
-        &info,
-        &Conditions {
-            if_match: input.if_match.as_ref(),
-            if_none_match: input.if_none_match.as_ref(),
-            if_modified_since: input.if_modified_since.as_ref(),
-            if_unmodified_since: input.if_unmodified_since.as_ref(),
-        },
-    )?;
-    let range = match input.part_number {
-        Some(1) if info.parts.is_empty() => None,
-        Some(n) => Some(part_span(&info, n)?),
-        None => resolve_range(input.range.as_ref(), info.size)?,
-    };
-    let (len, content_range) = match range {
-        Some(r) if !r.is_empty() => (
-            r.end - r.start,
-            Some(format!("bytes {}-{}/{}", r.start, r.end - 1, info.size)),
-        ),
-        Some(r) => (r.end - r.start, None),
-        None => (info.size, None),
-    };
-    let h = &info.headers;
-    Ok(with_version_header(
-        &info,
-        HeadObjectOutput {
-            content_length: Some(len as i64),
-            content_range,
-            accept_ranges: Some("bytes".into()),
-            e_tag: Some(etag(&info)),
-            last_modified: Some(timestamp(info.mtime_ms)),
-            content_type: input
-                .response_content_type
-                .or_else(|| h.content_type.clone()),
-            cache_control: input
-                .response_cache_control
-                .or_else(|| h.cache_control.clone()),
-            content_disposition: input
-                .response_content_disposition
-                .or_else(|| h.content_disposition.clone()),
-            content_encoding: input
-                .response_content_encoding
-                .or_else(|| h.content_encoding.clone()),
-            content_language: input
-                .response_content_language
-                .or_else(|| h.content_language.clone()),
-            expires: input
-                .response_expires
-                .or_else(|| h.expires.as_deref().and_then(parse_http_date)),
-            metadata: metadata(&info),
-            parts_count: parts_count(&info),
-            ..Default::default()
-        },
-    ))
-}
-
-/// Header naming the exact version served, so edges can pin cached slices
-/// to it even before S3 versioning is enabled on a bucket.
-pub const VERSION_HEADER: &str = "x-gureum-version-id";
-
-fn with_version_header<T>(info: &ObjectInfo, output: T) -> S3Response<T> {
-    let mut resp = S3Response::new(output);
-    if let Ok(v) = http::HeaderValue::from_str(&info.version_id) {
-        resp.headers.insert(VERSION_HEADER, v);
-    }
-    resp
+pub(super) fn format_http_date(t: &Timestamp) -> Option<String> {
+    let mut buf = Vec::new();
+    t.format(TimestampFormat::HttpDate, &mut buf).ok()?;
+    String::from_utf8(buf).ok()
 }
 
 pub(super) async fn delete_object(
     s3: &GureumS3,
     req: S3Request<DeleteObjectInput>,
 ) -> S3Result<S3Response<DeleteObjectOutput>> {
-    s3.objects
-        .delete_object(&req.input.bucket, &req.input.key)
+    let i = req.input;
+    let done = s3
+        .objects
+        .delete_object(&i.bucket, &i.key, i.version_id.as_deref())
         .await?;
-    Ok(S3Response::new(DeleteObjectOutput::default()))
+    Ok(S3Response::new(DeleteObjectOutput {
+        delete_marker: done.delete_marker.then_some(true),
+        version_id: done.version_id,
+        ..Default::default()
+    }))
 }
 
 pub(super) async fn delete_objects(
@@ -478,12 +291,24 @@ pub(super) async fn delete_objects(
     let mut deleted = Vec::new();
     let mut errors = Vec::new();
     for obj in input.delete.objects {
-        match s3.objects.delete_object(&input.bucket, &obj.key).await {
-            Ok(()) => {
+        let version = obj.version_id.as_deref().filter(|v| !v.is_empty());
+        match s3
+            .objects
+            .delete_object(&input.bucket, &obj.key, version)
+            .await
+        {
+            Ok(done) => {
                 if !quiet {
+                    let marker_id = done
+                        .delete_marker
+                        .then(|| done.version_id.clone())
+                        .flatten();
                     deleted.push(DeletedObject {
                         key: Some(obj.key),
-                        ..Default::default()
+                        version_id: version.map(str::to_string),
+                        delete_marker: done.delete_marker.then_some(true),
+                        // A marker created (not removed) names itself here.
+                        delete_marker_version_id: if version.is_none() { marker_id } else { None },
                     });
                 }
             }
@@ -493,7 +318,7 @@ pub(super) async fn delete_objects(
                     code: Some(e.code().as_str().to_string()),
                     key: Some(obj.key),
                     message: e.message().map(str::to_string),
-                    version_id: None,
+                    version_id: obj.version_id,
                 });
             }
         }

@@ -26,6 +26,12 @@ pub enum StoreError {
     /// Content-MD5 did not match the body.
     #[error("Content-MD5 does not match the body")]
     BadDigest,
+    /// An `x-amz-checksum-*` value did not match the body.
+    #[error("the {0} you specified did not match the calculated checksum")]
+    BadChecksum(&'static str),
+    /// A trailer announced in `x-amz-trailer` never arrived.
+    #[error("the {0} trailer announced by x-amz-trailer is missing")]
+    MissingTrailer(&'static str),
     /// Body shorter or longer than Content-Length.
     #[error("body length {got} does not match Content-Length {expected}")]
     IncompleteBody {

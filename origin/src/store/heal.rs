@@ -8,9 +8,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use super::Store;
-use super::drive::{
-    BUCKET_MARKER, Drive, create_dir_durable, remove_any, sync_dir, write_file_durable,
-};
+use super::drive::{Drive, create_dir_durable, remove_any, sync_dir, write_file_durable};
 use super::erasure::Codec;
 use super::error::StoreError;
 use super::format;
@@ -38,26 +36,6 @@ impl Store {
                 drives[*i].clean_tmp()?;
             }
             Ok(set.fresh)
-        })
-        .await
-    }
-
-    /// Makes sure every online drive has `bucket`'s directory and marker.
-    pub async fn ensure_bucket(&self, bucket: &str) -> Result<(), StoreError> {
-        let drives = self.drives.clone();
-        let bucket = bucket.to_string();
-        super::blocking(move || {
-            for d in drives.iter().filter(|d| d.is_online()) {
-                let dir = d.bucket_dir(&bucket);
-                if dir.join(BUCKET_MARKER).is_file() {
-                    continue;
-                }
-                let marker = serde_json::json!({ "format": 1, "bucket": bucket, "created_ms": super::now_ms() });
-                let bytes = serde_json::to_vec(&marker).map_err(|e| StoreError::Internal(e.to_string()))?;
-                create_dir_durable(&dir)?;
-                write_file_durable(&dir.join(BUCKET_MARKER), &bytes)?;
-            }
-            Ok(())
         })
         .await
     }

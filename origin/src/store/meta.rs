@@ -42,6 +42,30 @@ pub struct ObjectInfo {
     /// Parts of a multipart object, in order (empty: one `shard.bin`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<PartInfo>,
+    /// A delete marker: a version with no body that hides older ones.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_marker: bool,
+    /// Written while the bucket was unversioned or suspended: its S3
+    /// version id is `null`, and the next such write replaces it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub null_version: bool,
+    /// Object tags (`x-amz-tagging`, PutObjectTagging).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// The additional checksum S3 returns with `x-amz-checksum-mode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<StoredChecksum>,
+}
+
+/// A checksum kept with an object version (or a part).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChecksum {
+    /// Algorithm name as S3 spells it: CRC32, CRC32C, CRC64NVME, SHA1, SHA256.
+    pub algorithm: String,
+    /// Base64 value; composite multipart values end in `-N`.
+    pub value: String,
+    /// FULL_OBJECT or COMPOSITE.
+    pub kind: String,
 }
 
 /// One part of a multipart object, as stored.
@@ -53,6 +77,9 @@ pub struct PartInfo {
     pub size: u64,
     /// MD5 hex of the part.
     pub etag: String,
+    /// The part's own checksum (base64), when the upload has an algorithm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 /// A run of object bytes stored in one shard file per drive.
@@ -67,6 +94,16 @@ pub struct Segment {
 }
 
 impl ObjectInfo {
+    /// The version id S3 clients see: `null` for versions written while
+    /// versioning was off or suspended.
+    pub fn s3_version_id(&self) -> &str {
+        if self.null_version {
+            "null"
+        } else {
+            &self.version_id
+        }
+    }
+
     /// The shard files that make up this version, in object order.
     pub fn segments(&self) -> Vec<Segment> {
         if self.parts.is_empty() {

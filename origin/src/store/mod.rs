@@ -6,6 +6,8 @@
 //! The store knows nothing about HTTP or the index: it writes, reads, deletes
 //! and scans versions. Which version is current is the object layer's call.
 
+mod bucket;
+pub mod checksum;
 mod drive;
 mod erasure;
 mod error;
@@ -24,16 +26,18 @@ use std::sync::Arc;
 
 use prometheus::IntCounter;
 
+pub use bucket::BucketMarker;
+pub use checksum::{ALL_ALGORITHMS, COMPOSITE, ChecksumAlgorithm, FULL_OBJECT};
 pub use drive::Drive;
 pub use error::StoreError;
 pub use heal::HealReport;
 pub use layout::{DEFAULT_BLOCK_SIZE, Layout, default_parity, write_quorum};
-pub use meta::{ObjectInfo, PartInfo, StoredHeaders, VersionRecord};
+pub use meta::{ObjectInfo, PartInfo, StoredChecksum, StoredHeaders, VersionRecord};
 pub use reader::{ObjectStream, OpenVersion};
 pub use scan::ScanResult;
-pub use writer::{PartData, PutRequest, Staged, new_id, now_ms};
+pub use writer::{ChecksumPlan, PartData, PutRequest, Staged, new_id, now_ms};
 
-use drive::{BUCKET_MARKER, create_dir_durable, remove_any, write_file_durable};
+use drive::{create_dir_durable, remove_any};
 use erasure::Codec;
 
 /// Counters the store bumps; registered by the metrics module, or left
@@ -187,54 +191,6 @@ impl Store {
         self.drive_status().online >= write_quorum(&self.layout)
     }
 
-    /// Creates `bucket`'s directory and marker on every online drive.
-    pub async fn create_bucket(&self, bucket: &str) -> Result<(), StoreError> {
-        let drives = self.drives.clone();
-        let bucket = bucket.to_string();
-        let quorum = write_quorum(&self.layout);
-        blocking(move || {
-            let marker = serde_json::json!({ "format": 1, "bucket": bucket, "created_ms": now_ms() });
-            let bytes = serde_json::to_vec(&marker).map_err(|e| StoreError::Internal(e.to_string()))?;
-            let mut ok = 0;
-            for d in drives.iter().filter(|d| d.is_online()) {
-                let dir = d.bucket_dir(&bucket);
-                match create_dir_durable(&dir)
-                    .and_then(|()| write_file_durable(&dir.join(BUCKET_MARKER), &bytes))
-                {
-                    Ok(()) => ok += 1,
-                    Err(err) => tracing::warn!(drive = %d.root.display(), %err, "create bucket failed on drive"),
-                }
-            }
-            if ok < quorum {
-                return Err(StoreError::WriteQuorum { ok, needed: quorum });
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    /// Removes `bucket`'s directory from every drive (the caller checked it is empty).
-    pub async fn delete_bucket(&self, bucket: &str) -> Result<(), StoreError> {
-        let drives = self.drives.clone();
-        let bucket = bucket.to_string();
-        blocking(move || {
-            for d in &drives {
-                let dir = d.bucket_dir(&bucket);
-                if !dir.exists() {
-                    continue;
-                }
-                // Rename first so a crash mid-removal never leaves a half-bucket.
-                let trash = d.trash_dir().join(uuid::Uuid::new_v4().simple().to_string());
-                let target = if std::fs::rename(&dir, &trash).is_ok() { trash } else { dir };
-                if let Err(err) = remove_any(&target) {
-                    tracing::warn!(drive = %d.root.display(), %err, "bucket removal failed on drive");
-                }
-            }
-            Ok(())
-        })
-        .await
-    }
-
     /// Removes one version from every drive: renamed into trash first (atomic
     /// per drive), then deleted.
     pub async fn delete_version(
@@ -288,7 +244,48 @@ impl Store {
         .await
     }
 
-    /// Reads every drive and reconstructs buckets and current versions.
+    /// Rewrites the `meta.json` of version `info` on every drive holding it
+    /// with `info` as its facts (tags change; the body never does). Fails
+    /// unless a write quorum of drives took it.
+    pub async fn update_record(&self, info: &ObjectInfo) -> Result<(), StoreError> {
+        let drives = self.drives.clone();
+        let info = info.clone();
+        let quorum = write_quorum(&self.layout);
+        blocking(move || {
+            let mut ok = 0;
+            let mut held = 0;
+            for d in drives.iter().filter(|d| d.is_online()) {
+                let path = d
+                    .version_dir(&info.bucket, &info.key, &info.version_id)
+                    .join(meta::META_FILE);
+                let Ok(bytes) = std::fs::read(&path) else {
+                    continue;
+                };
+                held += 1;
+                let res = serde_json::from_slice::<VersionRecord>(&bytes)
+                    .map_err(|e| StoreError::Internal(e.to_string()))
+                    .and_then(|mut rec| {
+                        rec.info = info.clone();
+                        serde_json::to_vec(&rec).map_err(|e| StoreError::Internal(e.to_string()))
+                    })
+                    .and_then(|b| Ok(drive::write_file_durable(&path, &b)?));
+                match res {
+                    Ok(()) => ok += 1,
+                    Err(err) => tracing::warn!(drive = %d.root.display(), %err, "record update failed on drive"),
+                }
+            }
+            if held == 0 {
+                return Err(StoreError::VersionGone);
+            }
+            if ok < quorum.min(held) {
+                return Err(StoreError::WriteQuorum { ok, needed: quorum });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Reads every drive and reconstructs buckets and every version.
     pub async fn scan(&self) -> Result<ScanResult, StoreError> {
         let drives = self.drives.clone();
         let k = self.layout.data;

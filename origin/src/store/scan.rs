@@ -1,12 +1,13 @@
 //! Rebuilding the picture from the drives alone (for `reindex`): every
 //! bucket marker and every `meta.json`, grouped by version; a version counts
-//! when at least `data` drives hold it, and the newest such version of a key
-//! is its current one. Read-only; never repairs anything.
+//! when at least `data` drives hold it. Which one is current is the index's
+//! call (the newest). Read-only; never repairs anything.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use super::bucket::{BucketMarker, read_marker};
 use super::drive::Drive;
 use super::error::StoreError;
 use super::meta::{META_FILE, ObjectInfo, VersionRecord};
@@ -14,10 +15,10 @@ use super::meta::{META_FILE, ObjectInfo, VersionRecord};
 /// What the drives hold.
 #[derive(Debug, Default)]
 pub struct ScanResult {
-    /// Bucket names found on any drive.
-    pub buckets: BTreeSet<String>,
-    /// Current version of every key that enough drives hold.
-    pub objects: Vec<ObjectInfo>,
+    /// Buckets found on any drive, with their markers.
+    pub buckets: BTreeMap<String, BucketMarker>,
+    /// Every version (delete markers included) that enough drives hold.
+    pub versions: Vec<ObjectInfo>,
     /// Versions seen on too few drives to read (skipped).
     pub unreadable: usize,
 }
@@ -36,7 +37,11 @@ pub fn scan(drives: &[Drive], k: usize) -> Result<ScanResult, StoreError> {
             if !b.path().is_dir() {
                 continue;
             }
-            result.buckets.insert(bucket);
+            if !result.buckets.contains_key(&bucket) {
+                let marker = read_marker(d, &bucket)
+                    .unwrap_or_else(|| BucketMarker::new(&bucket, serde_json::Value::Null));
+                result.buckets.insert(bucket, marker);
+            }
             for_each_meta(&b.path(), &mut |rec: VersionRecord| {
                 let i = rec.info;
                 let entry = versions
@@ -46,21 +51,14 @@ pub fn scan(drives: &[Drive], k: usize) -> Result<ScanResult, StoreError> {
             });
         }
     }
-    let mut current: BTreeMap<(String, String), ObjectInfo> = BTreeMap::new();
-    for ((bucket, key, _), (info, count)) in versions {
+    for (_, (info, count)) in versions {
         // Empty objects have no shard bytes; one record is proof enough.
         if count < k && info.size > 0 {
             result.unreadable += 1;
             continue;
         }
-        match current.get(&(bucket.clone(), key.clone())) {
-            Some(cur) if (cur.mtime_ms, &cur.version_id) >= (info.mtime_ms, &info.version_id) => {}
-            _ => {
-                current.insert((bucket, key), info);
-            }
-        }
+        result.versions.push(info);
     }
-    result.objects = current.into_values().collect();
     Ok(result)
 }
 

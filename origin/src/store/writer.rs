@@ -16,10 +16,14 @@ use md5::{Digest, Md5};
 use tokio::sync::mpsc;
 
 use super::Store;
+use super::checksum::FULL_OBJECT;
+use super::checksum::{ChecksumAlgorithm, Hasher};
 use super::drive::{Drive, create_dir_durable, remove_any, sync_dir, write_file_durable};
 use super::error::StoreError;
 use super::layout::write_quorum;
-use super::meta::{META_FILE, ObjectInfo, StoredHeaders, VERSION_RECORD_FORMAT, VersionRecord};
+use super::meta::{
+    META_FILE, ObjectInfo, StoredChecksum, StoredHeaders, VERSION_RECORD_FORMAT, VersionRecord,
+};
 use super::shard_file::{SHARD_FILE, ShardWriter};
 
 /// What a PUT asks the store to write.
@@ -37,6 +41,50 @@ pub struct PutRequest {
     pub expected_md5: Option<[u8; 16]>,
     /// Content-Length the client announced, if known.
     pub expected_size: Option<u64>,
+    /// Write a delete marker (the body must be empty).
+    pub delete_marker: bool,
+    /// The version's S3 id is `null` (bucket unversioned or suspended).
+    pub null_version: bool,
+    /// Object tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Which additional checksum a write computes and what it must equal.
+#[derive(Default)]
+pub struct ChecksumPlan {
+    /// Algorithm to compute; None computes none.
+    pub algorithm: Option<ChecksumAlgorithm>,
+    /// Value the client sent up front (base64), checked after the body.
+    pub expected: Option<String>,
+    /// Where the value arrives after the body (an aws-chunked trailer);
+    /// called once the body has ended.
+    pub trailer: Option<Box<dyn FnOnce() -> Option<String> + Send>>,
+}
+
+impl ChecksumPlan {
+    /// Compute `alg` and keep it; nothing to check it against.
+    pub fn compute(alg: ChecksumAlgorithm) -> Self {
+        Self {
+            algorithm: Some(alg),
+            ..Default::default()
+        }
+    }
+
+    /// Compares the computed value with what the client sent, if anything.
+    fn verify(self, computed: &Option<(ChecksumAlgorithm, String)>) -> Result<(), StoreError> {
+        let Some((alg, value)) = computed else {
+            return Ok(());
+        };
+        let expected = match (self.expected, self.trailer) {
+            (Some(v), _) => Some(v),
+            (None, Some(read)) => Some(read().ok_or(StoreError::MissingTrailer(alg.as_str()))?),
+            (None, None) => None,
+        };
+        match expected {
+            Some(e) if e.trim() != value => Err(StoreError::BadChecksum(alg.as_str())),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Messages to the blocking workers; `End` makes an early-closed channel
@@ -89,6 +137,8 @@ pub struct Staged {
     pub etag: String,
     /// Body length.
     pub size: u64,
+    /// The additional checksum computed, if one was asked for.
+    pub checksum: Option<(ChecksumAlgorithm, String)>,
 }
 
 impl Staged {
@@ -109,18 +159,29 @@ pub struct PartData {
     pub etag: String,
     /// blake3 hex per block.
     pub block_hashes: Vec<String>,
+    /// The part's additional checksum (base64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    /// Its algorithm (S3's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_algorithm: Option<String>,
 }
 
 impl Store {
     /// Streams `body` into a new version of `req.key` and makes it durable on
     /// at least a write quorum of drives. Returns the new version's facts.
-    pub async fn put<S, E>(&self, req: PutRequest, body: S) -> Result<ObjectInfo, StoreError>
+    pub async fn put<S, E>(
+        &self,
+        req: PutRequest,
+        body: S,
+        checksum: ChecksumPlan,
+    ) -> Result<ObjectInfo, StoreError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
         let staged = self
-            .stage(body, req.expected_md5, req.expected_size)
+            .stage(body, req.expected_md5, req.expected_size, checksum)
             .await?;
         let info = ObjectInfo {
             bucket: req.bucket,
@@ -133,6 +194,14 @@ impl Store {
             headers: req.headers,
             user_meta: req.user_meta,
             parts: Vec::new(),
+            delete_marker: req.delete_marker,
+            null_version: req.null_version,
+            tags: req.tags,
+            checksum: staged.checksum.as_ref().map(|(alg, value)| StoredChecksum {
+                algorithm: alg.as_str().to_string(),
+                value: value.clone(),
+                kind: FULL_OBJECT.to_string(),
+            }),
         };
         self.commit_object(staged, info.clone()).await?;
         Ok(info)
@@ -145,6 +214,7 @@ impl Store {
         body: S,
         expected_md5: Option<[u8; 16]>,
         expected_size: Option<u64>,
+        checksum: ChecksumPlan,
     ) -> Result<Staged, StoreError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -171,7 +241,8 @@ impl Store {
 
         let (md5_tx, md5_rx) = mpsc::channel::<Msg>(2);
         let (ec_tx, ec_rx) = mpsc::channel::<Msg>(2);
-        let md5_task = tokio::task::spawn_blocking(move || md5_worker(md5_rx));
+        let extra = checksum.algorithm;
+        let md5_task = tokio::task::spawn_blocking(move || md5_worker(md5_rx, extra));
         let codec = Arc::clone(&self.codec);
         let tmp = tmp_id.clone();
         let ec_task =
@@ -192,7 +263,8 @@ impl Store {
             .map_err(|e| StoreError::Internal(e.to_string()))?;
         let got = feed?;
         let written = written?;
-        let md5 = md5.ok_or_else(|| StoreError::Internal("md5 worker ended early".into()))?;
+        let (md5, extra) =
+            md5.ok_or_else(|| StoreError::Internal("md5 worker ended early".into()))?;
         if let Some(expected) = expected_size
             && expected != got
         {
@@ -203,6 +275,7 @@ impl Store {
         {
             return Err(StoreError::BadDigest);
         }
+        checksum.verify(&extra)?;
         self.metrics.bytes_in.inc_by(got);
         Ok(Staged {
             tmp_id,
@@ -210,6 +283,7 @@ impl Store {
             written,
             guard,
             etag: hex::encode(md5),
+            checksum: extra,
         })
     }
 
@@ -258,12 +332,15 @@ impl Store {
             mut guard,
             etag,
             size,
+            checksum,
         } = staged;
         let data = PartData {
             dir: format!("{number}.{}", new_id()),
             size,
             etag,
             block_hashes: written.block_hashes.clone(),
+            checksum_algorithm: checksum.as_ref().map(|(a, _)| a.as_str().to_string()),
+            checksum: checksum.map(|(_, v)| v),
         };
         let quorum = write_quorum(&self.layout);
         let (bucket, upload_id, dir) =
@@ -279,9 +356,11 @@ impl Store {
     }
 }
 
-/// A fresh unique id (version ids, temp dirs).
+/// A fresh unique id (version ids, upload ids, temp dirs). UUIDv7: ids
+/// sort in creation order (monotonic within the process), which is what
+/// orders the versions of a key, in the index and when rebuilding it.
 pub fn new_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    uuid::Uuid::now_v7().simple().to_string()
 }
 
 /// Milliseconds since the unix epoch.
@@ -332,12 +411,26 @@ where
     Ok(total)
 }
 
-fn md5_worker(mut rx: mpsc::Receiver<Msg>) -> Option<[u8; 16]> {
+/// MD5 of the body, plus the additional checksum when one is asked for:
+/// CRCs cost a fraction of MD5, so they share its thread.
+fn md5_worker(
+    mut rx: mpsc::Receiver<Msg>,
+    extra: Option<ChecksumAlgorithm>,
+) -> Option<([u8; 16], Option<(ChecksumAlgorithm, String)>)> {
     let mut h = Md5::new();
+    let mut x = extra.map(|a| (a, Hasher::new(a)));
     while let Some(msg) = rx.blocking_recv() {
         match msg {
-            Msg::Block(b) => h.update(&b),
-            Msg::End => return Some(h.finalize().into()),
+            Msg::Block(b) => {
+                h.update(&b);
+                if let Some((_, xh)) = &mut x {
+                    xh.update(&b);
+                }
+            }
+            Msg::End => {
+                let extra = x.map(|(a, xh)| (a, xh.finish_base64()));
+                return Some((h.finalize().into(), extra));
+            }
         }
     }
     None
