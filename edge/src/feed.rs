@@ -23,13 +23,17 @@ const WAIT_SECS: u64 = 25;
 const POLL_TIMEOUT: Duration = Duration::from_secs(WAIT_SECS + 15);
 /// Largest page accepted.
 const MAX_PAGE: usize = 32 << 20;
+/// How long the start waits for a first position before serving anyway.
+const FIRST_POLL_TIMEOUT: Duration = Duration::from_secs(3);
 /// Retry delays after a failed poll.
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 /// Starts one follower per distributed bucket. Runs before the edge
 /// serves: a bucket without a saved position is purged first, since what
-/// is cached for it may have changed while nobody was watching.
+/// is cached for it may have changed while nobody was watching, and takes
+/// its position from the origin before the edge serves (when the origin is
+/// unreachable then, the bucket is purged again once the feed connects).
 pub async fn start(edge: &Arc<Edge>) {
     let buckets: BTreeSet<String> = edge
         .cfg
@@ -39,9 +43,19 @@ pub async fn start(edge: &Arc<Edge>) {
         .collect();
     for bucket in buckets {
         let path = state_path(edge, &bucket);
-        let since = load_position(&path).await;
+        let mut since = load_position(&path).await;
         if since.is_none() {
             reset(edge, &bucket);
+            // Take a position before serving, so nothing cached from now on
+            // can miss its invalidation.
+            match tokio::time::timeout(FIRST_POLL_TIMEOUT, poll(edge, &bucket, None)).await {
+                Ok(Ok(page)) => {
+                    since = Some(page.next);
+                    save_position(&path, page.next).await;
+                }
+                Ok(Err(err)) => tracing::warn!(bucket, %err, "change feed not reachable at start"),
+                Err(_) => tracing::warn!(bucket, "change feed not reachable at start (timeout)"),
+            }
         }
         tokio::spawn(follow(Arc::clone(edge), bucket, path, since));
     }
@@ -137,6 +151,9 @@ fn reset(edge: &Edge, bucket: &str) {
 }
 
 async fn follow(edge: Arc<Edge>, bucket: String, path: PathBuf, mut since: Option<u64>) {
+    // Started without a position: what gets cached until the first poll
+    // succeeds was filled while nobody was watching.
+    let mut blind = since.is_none();
     let mut backoff = BACKOFF_MIN;
     let mut failing = false;
     loop {
@@ -159,8 +176,9 @@ async fn follow(edge: Arc<Edge>, bucket: String, path: PathBuf, mut since: Optio
         }
         edge.origin_health.set_reachable(true);
         backoff = BACKOFF_MIN;
-        if page.reset {
+        if page.reset || blind {
             reset(&edge, &bucket);
+            blind = false;
         }
         for ev in &page.events {
             apply(&edge, ev);

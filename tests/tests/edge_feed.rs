@@ -73,3 +73,36 @@ async fn overwrite_and_delete_reach_the_edge_within_a_second() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// An edge that starts before its bucket exists still follows it from the
+/// first write on: no window where a change can be missed.
+#[tokio::test]
+async fn edge_started_before_the_bucket_misses_no_change() {
+    let origin = Origin::start(4);
+    let c = origin.client();
+    let edge = Edge::start(
+        &origin,
+        EdgeOptions::new(vec![Dist::new("later", "video/").ttl(3600)]),
+    );
+    create_bucket(&c, "later").await;
+    let v1 = random_bytes(12, 100 * KIB);
+    put_bytes(&c, "later", "video/a.bin", &v1).await;
+    let path = "/later/video/a.bin";
+    assert!(edge.get(path, &[]).await.body == v1);
+    assert_eq!(edge.get(path, &[]).await.header("x-cache"), Some("HIT"));
+    let v2 = random_bytes(13, 100 * KIB);
+    put_bytes(&c, "later", "video/a.bin", &v2).await;
+    let t = Instant::now();
+    loop {
+        let r = edge.get(path, &[]).await;
+        if r.body == v2 {
+            break;
+        }
+        assert!(r.body == v1, "neither version served");
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "overwrite missed by an edge that started first"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -58,8 +58,22 @@ fn json<T: serde::Serialize>(value: &T) -> S3Result<S3Response<Body>> {
 
 #[async_trait::async_trait]
 impl S3Route for GureumRoute {
-    fn is_match(&self, _m: &Method, uri: &Uri, _h: &HeaderMap, _e: &mut Extensions) -> bool {
-        uri.path().starts_with("/_gureum/")
+    fn is_match(&self, _m: &Method, uri: &Uri, _h: &HeaderMap, e: &mut Extensions) -> bool {
+        let Some(rest) = uri.path().strip_prefix("/_gureum/") else {
+            return false;
+        };
+        // Name the operation for metrics and logs (s3s's access hook, which
+        // names S3 operations, does not run for custom routes).
+        if let Some(slot) = e.get::<crate::s3::access::OpSlot>() {
+            let op = match rest.split('/').next() {
+                Some("admin") => "GureumAdmin",
+                Some("changes") => "GureumChanges",
+                Some("blocks") => "GureumBlocks",
+                _ => "GureumApi",
+            };
+            slot.set(op);
+        }
+        true
     }
 
     async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {

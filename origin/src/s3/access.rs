@@ -18,6 +18,11 @@ impl OpSlot {
     pub fn get(&self) -> Option<&str> {
         self.0.get().map(String::as_str)
     }
+
+    /// Names the operation (first name wins).
+    pub fn set(&self, op: &str) {
+        let _ = self.0.set(op.to_string());
+    }
 }
 
 /// Root credentials.
@@ -55,7 +60,7 @@ impl S3Access for RootOnly {
     async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
         let op = cx.s3_op().name().to_string();
         if let Some(slot) = cx.extensions_mut().get::<OpSlot>() {
-            let _ = slot.0.set(op);
+            slot.set(&op);
         }
         match cx.credentials() {
             Some(_) => Ok(()),

@@ -68,7 +68,7 @@ impl ChecksumAlgorithm {
     }
 
     /// Digest length in bytes.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             Self::Crc32 | Self::Crc32c => 4,
             Self::Crc64Nvme => 8,
@@ -151,7 +151,7 @@ pub fn decode(alg: ChecksumAlgorithm, value: &str) -> Option<Vec<u8>> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(value.trim())
         .ok()?;
-    (raw.len() == alg.len()).then_some(raw)
+    (raw.len() == alg.digest_len()).then_some(raw)
 }
 
 /// COMPOSITE checksum of a multipart object: the checksum of the
@@ -188,7 +188,7 @@ pub fn full_object(alg: ChecksumAlgorithm, parts: &[(&str, u64)]) -> Option<Stri
     }
     let v = acc?;
     let bytes = v.to_be_bytes();
-    Some(b64(&bytes[8 - alg.len()..]))
+    Some(b64(&bytes[8 - alg.digest_len()..]))
 }
 
 #[cfg(test)]

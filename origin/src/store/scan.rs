@@ -37,10 +37,13 @@ pub fn scan(drives: &[Drive], k: usize) -> Result<ScanResult, StoreError> {
             if !b.path().is_dir() {
                 continue;
             }
-            if !result.buckets.contains_key(&bucket) {
-                let marker = read_marker(d, &bucket)
-                    .unwrap_or_else(|| BucketMarker::new(&bucket, serde_json::Value::Null));
-                result.buckets.insert(bucket, marker);
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                result.buckets.entry(bucket.clone())
+            {
+                slot.insert(
+                    read_marker(d, &bucket)
+                        .unwrap_or_else(|| BucketMarker::new(&bucket, serde_json::Value::Null)),
+                );
             }
             for_each_meta(&b.path(), &mut |rec: VersionRecord| {
                 let i = rec.info;

@@ -411,12 +411,15 @@ where
     Ok(total)
 }
 
+/// An additional checksum as computed: its algorithm and base64 value.
+type Computed = Option<(ChecksumAlgorithm, String)>;
+
 /// MD5 of the body, plus the additional checksum when one is asked for:
 /// CRCs cost a fraction of MD5, so they share its thread.
 fn md5_worker(
     mut rx: mpsc::Receiver<Msg>,
     extra: Option<ChecksumAlgorithm>,
-) -> Option<([u8; 16], Option<(ChecksumAlgorithm, String)>)> {
+) -> Option<([u8; 16], Computed)> {
     let mut h = Md5::new();
     let mut x = extra.map(|a| (a, Hasher::new(a)));
     while let Some(msg) = rx.blocking_recv() {
