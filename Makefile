@@ -1,5 +1,5 @@
 # One entry point for humans and CI. `make test` is what .ci/run runs.
-.PHONY: run test lint build bench
+.PHONY: run test lint build unit clients demo bench
 
 run:
 	./scripts/dev.sh
@@ -11,14 +11,31 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-# Lints, then every unit and integration test (the integration tests spawn
-# the binaries built by `build`).
-test: lint build
+# Every unit and integration test (the integration tests spawn the binaries
+# built by `build`).
+unit: build
 	@if cargo nextest --version >/dev/null 2>&1; then \
 		cargo nextest run --workspace --no-fail-fast; \
 	else \
 		cargo test --workspace --no-fail-fast; \
 	fi
 
+# aws-cli, boto3, rclone and s3cmd against a real origin (installs them).
+clients: build
+	GUREUM_ORIGIN_BIN=$(CURDIR)/target/debug/gureum-origin bash tests/clients/run.sh
+
+# The docker-compose demo end to end, with the binaries just built. Needs a
+# Docker daemon; where there is none it says so and is skipped.
+demo: build
+	@if docker info >/dev/null 2>&1; then \
+		GUREUM_BIN_DIR=$(CURDIR)/target/debug bash tests/demo/run.sh; \
+	else \
+		echo "demo: SKIPPED (no Docker daemon reachable)"; \
+	fi
+
+# The whole suite: lints, unit + integration tests, real clients, demo.
+test: lint unit clients demo
+
 bench:
 	./bench/run-e2e.sh
+	./bench/run-edge.sh

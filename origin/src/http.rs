@@ -126,27 +126,20 @@ fn text(status: StatusCode, body: String, content_type: &'static str) -> Respons
     resp
 }
 
-/// A zero-length request with `Expect: 100-continue` whose body nobody
-/// polls can get its interim `100 Continue` written after the final
-/// response, which desynchronises clients like botocore on the next request
-/// of the connection (seen as 60 s read timeouts under aws-cli sync).
-/// Polling the empty body first puts the interim response where it belongs.
-async fn settle_empty_expect(req: Request<Incoming>) -> Request<Incoming> {
-    let expects = req
-        .headers()
-        .get(http::header::EXPECT)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-    let empty = req
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .is_some_and(|v| v.as_bytes() == b"0");
-    if !(expects && empty) {
-        return req;
-    }
-    let (parts, mut body) = req.into_parts();
-    use http_body_util::BodyExt;
-    while let Some(Ok(_)) = body.frame().await {}
-    Request::from_parts(parts, body)
+/// True for a zero-length request carrying `Expect: 100-continue`. hyper
+/// never sends the interim `100 Continue` for an empty body (it answers
+/// straight away, as RFC 9110 allows), but botocore (aws-cli, boto3)
+/// mishandles that: it keeps the final status it read in place of the
+/// 100 and applies it to the next request on the same connection, which
+/// then stalls until the read timeout (seen on every upload after an
+/// empty file under `aws s3 sync`). Closing such a connection after the
+/// response resets the client's state; empty uploads are rare enough.
+fn empty_expecting_continue<B>(req: &Request<B>) -> bool {
+    let h = req.headers();
+    h.get(http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+        && h.get(http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0")
 }
 
 impl hyper::service::Service<Request<Incoming>> for OriginService {
@@ -204,12 +197,20 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
         let path = req.uri().path().to_string();
         let started = Instant::now();
         Box::pin(async move {
-            let req = settle_empty_expect(req).await;
+            let close_after = empty_expecting_continue(&req);
             let mut req = req.map(Body::from);
             req.extensions_mut().insert(slot.clone());
             let mut result = front.s3.call(req).await;
-            if let (Some(headers), Ok(resp)) = (cors_headers, &mut result) {
-                resp.headers_mut().extend(headers);
+            if let Ok(resp) = &mut result {
+                if let Some(headers) = cors_headers {
+                    resp.headers_mut().extend(headers);
+                }
+                if close_after {
+                    resp.headers_mut().insert(
+                        http::header::CONNECTION,
+                        http::HeaderValue::from_static("close"),
+                    );
+                }
             }
             let status = match &result {
                 Ok(resp) => resp.status().as_u16(),

@@ -68,7 +68,8 @@ passed=0 failed=0
 for c in "${clients[@]}"; do
   echo "=== $c ==="
   start=$(date +%s)
-  if bash "$HERE/$c.sh" >"$WORK/$c.log" 2>&1; then
+  # A stuck client (a stalled connection) must fail the run, not hang it.
+  if timeout "${CLIENT_TIMEOUT:-600}" bash "$HERE/$c.sh" >"$WORK/$c.log" 2>&1; then
     echo "PASS $c ($(( $(date +%s) - start ))s)"
     passed=$((passed + 1))
   else
