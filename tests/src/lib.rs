@@ -666,6 +666,53 @@ pub async fn put_bytes(client: &Client, bucket: &str, key: &str, data: &[u8]) ->
     out.e_tag().unwrap_or_default().to_string()
 }
 
+/// A whole multipart upload of `parts` (in order, SDK defaults); returns
+/// the object's ETag.
+pub async fn put_multipart(client: &Client, bucket: &str, key: &str, parts: &[&[u8]]) -> String {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let id = client
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateMultipartUpload {key}: {}", DisplayErrorContext(&e)))
+        .upload_id
+        .unwrap_or_else(|| panic!("CreateMultipartUpload {key}: no upload id"));
+    let mut done = Vec::new();
+    for (i, data) in parts.iter().enumerate() {
+        let n = i as i32 + 1;
+        let etag = client
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(&id)
+            .part_number(n)
+            .body(ByteStream::from(data.to_vec()))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("UploadPart {key} #{n}: {}", DisplayErrorContext(&e)))
+            .e_tag
+            .unwrap_or_default();
+        done.push(CompletedPart::builder().part_number(n).e_tag(etag).build());
+    }
+    client
+        .complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(&id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(done))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CompleteMultipartUpload {key}: {}", DisplayErrorContext(&e)))
+        .e_tag
+        .unwrap_or_default()
+}
+
 /// GetObject of the whole body.
 pub async fn get_bytes(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
     let out = client

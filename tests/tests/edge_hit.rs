@@ -102,8 +102,6 @@ async fn miss_then_hit_with_identical_bytes() {
 /// object; parts that are not still come through whole and correct.
 #[tokio::test]
 async fn multipart_objects_through_the_edge() {
-    use aws_sdk_s3::primitives::ByteStream;
-    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
     let origin = Origin::start(4);
     let c = origin.client();
     create_bucket(&c, "media").await;
@@ -116,44 +114,8 @@ async fn multipart_objects_through_the_edge() {
         ("video/odd.bin", 5 * MIB + 7),
     ] {
         let data = random_bytes(part_size as u64, 2 * part_size + 1234);
-        let id = c
-            .create_multipart_upload()
-            .bucket("media")
-            .key(key)
-            .send()
-            .await
-            .expect("create")
-            .upload_id
-            .expect("id");
-        let mut parts = Vec::new();
-        for (n, chunk) in data.chunks(part_size).enumerate() {
-            let n = n as i32 + 1;
-            let e = c
-                .upload_part()
-                .bucket("media")
-                .key(key)
-                .upload_id(&id)
-                .part_number(n)
-                .body(ByteStream::from(chunk.to_vec()))
-                .send()
-                .await
-                .expect("part")
-                .e_tag
-                .expect("etag");
-            parts.push(CompletedPart::builder().part_number(n).e_tag(e).build());
-        }
-        c.complete_multipart_upload()
-            .bucket("media")
-            .key(key)
-            .upload_id(&id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("complete");
+        let parts: Vec<&[u8]> = data.chunks(part_size).collect();
+        put_multipart(&c, "media", key, &parts).await;
         let path = format!("/media/{key}");
         for _ in 0..2 {
             let r = edge.get(&path, &[]).await;

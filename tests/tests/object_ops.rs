@@ -348,43 +348,7 @@ async fn tagging_and_attributes() {
     // GetObjectAttributes of a multipart object.
     let p1 = random_bytes(41, 5 * MIB);
     let p2 = random_bytes(42, 100);
-    let id = c
-        .create_multipart_upload()
-        .bucket("tags")
-        .key("mp")
-        .send()
-        .await
-        .expect("create")
-        .upload_id
-        .expect("id");
-    let mut parts = Vec::new();
-    for (n, data) in [(1, &p1), (2, &p2)] {
-        let e = c
-            .upload_part()
-            .bucket("tags")
-            .key("mp")
-            .upload_id(&id)
-            .part_number(n)
-            .body(ByteStream::from(data.clone()))
-            .send()
-            .await
-            .expect("part")
-            .e_tag
-            .expect("etag");
-        parts.push(CompletedPart::builder().part_number(n).e_tag(e).build());
-    }
-    c.complete_multipart_upload()
-        .bucket("tags")
-        .key("mp")
-        .upload_id(&id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(parts))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("complete");
+    put_multipart(&c, "tags", "mp", &[&p1, &p2]).await;
     let attrs = c
         .get_object_attributes()
         .bucket("tags")
