@@ -42,6 +42,8 @@ pub struct BigPutResult {
     pub hwm: Option<u64>,
     pub hwm_reset: bool,
     pub rss_before: Option<u64>,
+    /// CPU seconds of the watched process during the uploads.
+    pub cpu_secs: Option<f64>,
 }
 
 impl BigPutResult {
@@ -92,6 +94,9 @@ pub async fn run(http: &reqwest::Client, t: &Target, o: &Options) -> Result<BigP
         o.count,
         fmt_size(o.size)
     );
+    let cpu_before = o
+        .watch_pid
+        .and_then(|pid| crate::util::procs_cpu_secs(&[pid]));
     let start = Instant::now();
     let uploads = signed.iter().enumerate().map(|(i, s)| {
         let body = reqwest::Body::wrap(GenBody::new(pool.clone(), o.size, o.chunk, i as u64));
@@ -120,6 +125,12 @@ pub async fn run(http: &reqwest::Client, t: &Target, o: &Options) -> Result<BigP
     if let Some(s) = sampler {
         let _ = s.await;
     }
+    let cpu_secs = cpu_before
+        .zip(
+            o.watch_pid
+                .and_then(|pid| crate::util::procs_cpu_secs(&[pid])),
+        )
+        .map(|(a, b)| b - a);
     let hwm = o.watch_pid.and_then(|pid| proc_status_kb(pid, "VmHWM"));
     let sampled = max_rss.load(Ordering::Relaxed);
 
@@ -133,6 +144,7 @@ pub async fn run(http: &reqwest::Client, t: &Target, o: &Options) -> Result<BigP
         hwm,
         hwm_reset,
         rss_before,
+        cpu_secs,
     };
     for r in results {
         match r {
@@ -218,6 +230,12 @@ pub fn print(r: &BigPutResult, t: &Target, o: &Options, sink: &mut JsonSink) -> 
             String::new()
         }
     );
+    if let (Some(pid), Some(c)) = (o.watch_pid, r.cpu_secs.filter(|_| r.bytes > 0)) {
+        println!(
+            "CPU of pid {pid} during the uploads: {c:.2}s ({:.2} ms/MiB)",
+            c * 1e3 / mib(r.bytes)
+        );
+    }
     if let (Some(pid), Some(p)) = (o.watch_pid, peak) {
         println!(
             "Peak RSS of pid {pid} during {label}: {p:.1} MiB (VmHWM {}{}, max sampled VmRSS {}, before {}) \
@@ -249,6 +267,8 @@ pub fn print(r: &BigPutResult, t: &Target, o: &Options, sink: &mut JsonSink) -> 
         "vmhwm_reset": r.hwm_reset,
         "sampled_rss_mib": r.sampled_rss.map(mib),
         "rss_before_mib": r.rss_before.map(mib),
+        "server_cpu_secs": r.cpu_secs,
+        "server_cpu_ms_per_mib": r.cpu_secs.filter(|_| r.bytes > 0).map(|c| c * 1e3 / mib(r.bytes)),
         "errors": r.errors,
         "first_error": r.first_error,
     }))

@@ -7,6 +7,8 @@
 //!   scenario and target (median of the repeats) and a markdown table.
 //! - `big-put`: N concurrent streamed uploads of a large object (default
 //!   16 × 256 MiB), optionally sampling a server process's RSS meanwhile.
+//! - `objects`: uploads a numbered set of objects and prints their
+//!   (presigned) GET URLs, to seed the edge benchmark.
 //!
 //! S3 targets get query-string presigned URLs from aws-sdk-s3 (static
 //! credentials, path style; PUTs are signed UNSIGNED-PAYLOAD so the client
@@ -20,6 +22,7 @@
 
 mod bigput;
 mod body;
+mod objects;
 mod report;
 mod scenario;
 mod target;
@@ -31,7 +34,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::target::{Target, TargetSpec};
+use crate::target::{CpuPids, Target, TargetSpec};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -50,6 +53,9 @@ enum Command {
     Run(RunArgs),
     /// Concurrent streamed uploads of big objects (default 16 x 256 MiB).
     BigPut(BigPutArgs),
+    /// Upload PREFIX0..PREFIX{N-1} and print `KEY<TAB>GET-URL` lines
+    /// (presigned for S3 targets), for the benchmark scripts.
+    Objects(ObjectsArgs),
     /// List the built-in scenarios.
     Scenarios,
 }
@@ -79,6 +85,11 @@ struct Common {
     /// Append one JSON object per run and per summary to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// NAME=PID[,PID...]: server processes of target NAME (e.g. nginx's
+    /// master and workers) whose CPU time (user + system) is measured over
+    /// each run and reported per MiB or per request. Repeatable.
+    #[arg(long = "cpu-pid", value_name = "NAME=PIDS")]
+    cpu_pids: Vec<CpuPids>,
 }
 
 #[derive(Args, Debug)]
@@ -131,6 +142,30 @@ struct BigPutArgs {
     keep: bool,
 }
 
+#[derive(Args, Debug)]
+struct ObjectsArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Key prefix; object i is PREFIX{i}.
+    #[arg(long, default_value = "")]
+    prefix: String,
+    /// Number of objects.
+    #[arg(long, default_value_t = 1)]
+    count: usize,
+    /// Size of each object (e.g. 1KiB, 512MiB).
+    #[arg(long, value_parser = util::parse_size)]
+    size: u64,
+    /// Uploads in flight at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Upload nothing, only print the (presigned) GET URLs.
+    #[arg(long)]
+    presign_only: bool,
+    /// Write the `KEY<TAB>URL` lines here instead of stdout.
+    #[arg(long)]
+    urls_out: Option<PathBuf>,
+}
+
 impl Common {
     async fn targets(&self) -> Result<Vec<Target>> {
         let mut out = Vec::new();
@@ -139,7 +174,19 @@ impl Common {
                 (Some(a), Some(s)) => Some((a.clone(), s.clone())),
                 _ => None,
             };
-            out.push(Target::new(spec, &self.bucket, creds, &self.region)?);
+            let mut t = Target::new(spec, &self.bucket, creds, &self.region)?;
+            t.cpu_pids = self
+                .cpu_pids
+                .iter()
+                .filter(|c| c.name == spec.name)
+                .flat_map(|c| c.pids.iter().copied())
+                .collect();
+            out.push(t);
+        }
+        for c in &self.cpu_pids {
+            if !self.targets.iter().any(|t| t.name == c.name) {
+                bail!("--cpu-pid {}: no target of that name", c.name);
+            }
         }
         let mut names = std::collections::HashSet::new();
         for t in &out {
@@ -233,6 +280,23 @@ async fn real_main(cli: Cli) -> Result<bool> {
             let summary = scenario::run_all(&http, &targets, &scenarios, &opts, &mut sink).await?;
             report::print_summary(&summary, &targets, &mut sink)?;
             Ok(summary.iter().all(|s| s.errors() == 0))
+        }
+        Command::Objects(args) => {
+            let http = args.common.http()?;
+            let targets = args.common.targets().await?;
+            if targets.len() != 1 {
+                bail!("objects takes exactly one --target");
+            }
+            let opts = objects::Options {
+                prefix: args.prefix,
+                count: args.count,
+                size: args.size,
+                concurrency: args.concurrency,
+                presign_only: args.presign_only,
+                urls_out: args.urls_out,
+            };
+            objects::run(&http, &targets[0], &opts).await?;
+            Ok(true)
         }
         Command::BigPut(args) => {
             if args.count == 0 || args.size == 0 || args.chunk == 0 {

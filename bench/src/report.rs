@@ -60,6 +60,8 @@ impl JsonSink {
             "errors": res.errors,
             "first_error": res.first_error,
             "sign_secs": res.sign_secs,
+            "server_cpu_secs": res.server_cpu_secs,
+            "server_cpu_per_unit": res.cpu_per_unit(r.scenario),
         }))
     }
 }
@@ -101,6 +103,15 @@ impl Summary {
         runs.get(runs.len() / 2).copied()
     }
 
+    /// Median server CPU per unit of target `ti` (when measured).
+    pub fn median_cpu(&self, ti: usize) -> Option<f64> {
+        let v: Vec<f64> = self.runs[ti]
+            .iter()
+            .filter_map(|r| r.cpu_per_unit(&self.scenario))
+            .collect();
+        (!v.is_empty()).then(|| median(&v))
+    }
+
     fn target_errors(&self, ti: usize) -> u64 {
         self.runs[ti].iter().map(|r| r.errors).sum()
     }
@@ -119,7 +130,7 @@ pub fn print_summary(summary: &[Summary], targets: &[Target], sink: &mut JsonSin
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "#scenario\ttarget\tunit\tmedian\tmin\tmax\trepeats\tp50_ms\tp99_ms\trequests\terrors"
+        "#scenario\ttarget\tunit\tmedian\tmin\tmax\trepeats\tp50_ms\tp99_ms\trequests\terrors\tserver_cpu"
     )?;
     for s in summary {
         for (ti, t) in targets.iter().enumerate() {
@@ -131,9 +142,10 @@ pub fn print_summary(summary: &[Summary], targets: &[Target], sink: &mut JsonSin
             let p99 = mr.map_or(0.0, |r| percentile(&r.lat_ms, 0.99));
             let requests: u64 = s.runs[ti].iter().map(|r| r.requests).sum();
             let errors = s.target_errors(ti);
+            let cpu = s.median_cpu(ti);
             writeln!(
                 out,
-                "{}\t{}\t{}\t{:.1}\t{:.1}\t{:.1}\t{}\t{:.3}\t{:.3}\t{}\t{}",
+                "{}\t{}\t{}\t{:.1}\t{:.1}\t{:.1}\t{}\t{:.3}\t{:.3}\t{}\t{}\t{}",
                 s.scenario.name,
                 t.name,
                 s.scenario.unit(),
@@ -144,7 +156,8 @@ pub fn print_summary(summary: &[Summary], targets: &[Target], sink: &mut JsonSin
                 p50,
                 p99,
                 requests,
-                errors
+                errors,
+                cpu.map_or("-".into(), |c| format!("{c:.3}"))
             )?;
             sink.write(&json!({
                 "kind": "summary",
@@ -159,6 +172,8 @@ pub fn print_summary(summary: &[Summary], targets: &[Target], sink: &mut JsonSin
                 "p99_ms": p99,
                 "requests": requests,
                 "errors": errors,
+                "server_cpu_per_unit": cpu,
+                "server_cpu_unit": if s.scenario.by_ops() { "us/request" } else { "ms/MiB" },
             }))?;
         }
     }
@@ -170,6 +185,9 @@ pub fn print_summary(summary: &[Summary], targets: &[Target], sink: &mut JsonSin
 /// `| scenario | A | B | A/B | goal |`, medians of the repeats.
 pub fn markdown(summary: &[Summary], targets: &[Target]) -> String {
     let compare = targets.len() >= 2;
+    let cpu_cols: Vec<usize> = (0..targets.len())
+        .filter(|&ti| !targets[ti].cpu_pids.is_empty())
+        .collect();
     let mut s = String::from("| scenario |");
     for t in targets {
         s += &format!(" {} |", t.name);
@@ -177,10 +195,20 @@ pub fn markdown(summary: &[Summary], targets: &[Target]) -> String {
     if compare {
         s += &format!(" {}/{} | goal |", targets[0].name, targets[1].name);
     }
+    if !cpu_cols.is_empty() {
+        let names: Vec<&str> = cpu_cols
+            .iter()
+            .map(|&ti| targets[ti].name.as_str())
+            .collect();
+        s += &format!(" server CPU ({}) |", names.join(" / "));
+    }
     s += "\n|---|";
     s += &"---:|".repeat(targets.len());
     if compare {
         s += "---:|---|";
+    }
+    if !cpu_cols.is_empty() {
+        s += "---:|";
     }
     s += "\n";
     for sm in summary {
@@ -210,6 +238,22 @@ pub fn markdown(summary: &[Summary], targets: &[Target]) -> String {
                 }
                 None => s += " |",
             }
+        }
+        if !cpu_cols.is_empty() {
+            let vals: Vec<String> = cpu_cols
+                .iter()
+                .map(|&ti| {
+                    sm.median_cpu(ti).map_or("-".into(), |c| {
+                        if sc.by_ops() {
+                            format!("{c:.0}")
+                        } else {
+                            format!("{c:.2}")
+                        }
+                    })
+                })
+                .collect();
+            let unit = if sc.by_ops() { "us/req" } else { "ms/MiB" };
+            s += &format!(" {} {unit} |", vals.join(" / "));
         }
         s += "\n";
     }

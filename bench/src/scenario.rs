@@ -148,6 +148,8 @@ pub struct RunResult {
     /// Per-request latencies in ms, sorted.
     pub lat_ms: Vec<f64>,
     pub sign_secs: f64,
+    /// CPU seconds the target's `--cpu-pid` processes used during the run.
+    pub server_cpu_secs: Option<f64>,
 }
 
 impl RunResult {
@@ -157,6 +159,17 @@ impl RunResult {
     pub fn ops_s(&self) -> f64 {
         self.requests as f64 / self.secs.max(1e-9)
     }
+    /// Server CPU per unit of work: ms per MiB for throughput scenarios,
+    /// µs per request for small-object ones.
+    pub fn cpu_per_unit(&self, sc: &Scenario) -> Option<f64> {
+        let cpu = self.server_cpu_secs?;
+        if sc.by_ops() {
+            (self.requests > 0).then(|| cpu * 1e6 / self.requests as f64)
+        } else {
+            (self.bytes > 0).then(|| cpu * 1e3 / (self.bytes as f64 / MIB as f64))
+        }
+    }
+
     /// The scenario's headline number.
     pub fn value(&self, sc: &Scenario) -> f64 {
         if sc.by_ops() {
@@ -241,8 +254,13 @@ pub async fn run_all(
             for ti in order {
                 let t = &targets[ti];
                 let r = run_once(&shared, t, sc, rep, &prepared[ti], opts).await?;
+                let cpu_note = match r.cpu_per_unit(sc) {
+                    Some(c) if sc.by_ops() => format!(", server CPU {c:.0} us/req"),
+                    Some(c) => format!(", server CPU {c:.2} ms/MiB"),
+                    None => String::new(),
+                };
                 eprintln!(
-                    "{:<12} {:<8} #{} {:>9.1} {} ({} req, {:.2}s, p50 {:.2} ms, p99 {:.2} ms{}{})",
+                    "{:<12} {:<8} #{} {:>9.1} {} ({} req, {:.2}s, p50 {:.2} ms, p99 {:.2} ms{cpu_note}{}{})",
                     sc.name,
                     t.name,
                     rep + 1,
@@ -359,6 +377,7 @@ async fn run_once(
     let next = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicUsize::new(0));
+    let cpu_before = crate::util::procs_cpu_secs(&t.cpu_pids).filter(|_| !t.cpu_pids.is_empty());
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(opts.max_secs.max(0.0));
     let mut workers = Vec::new();
@@ -415,6 +434,9 @@ async fn run_once(
         }
     }
     total.secs = start.elapsed().as_secs_f64();
+    total.server_cpu_secs = cpu_before
+        .zip(crate::util::procs_cpu_secs(&t.cpu_pids))
+        .map(|(a, b)| b - a);
     total.lat_ms.sort_by(f64::total_cmp);
 
     if sc.dir == Dir::Put {

@@ -80,6 +80,8 @@ pub struct Signed {
 
 pub struct Target {
     pub name: String,
+    /// Server processes whose CPU time is measured per run (`--cpu-pid`).
+    pub cpu_pids: Vec<u32>,
     base: String,
     bucket: String,
     s3: Option<aws_sdk_s3::Client>,
@@ -121,6 +123,7 @@ impl Target {
         };
         Ok(Target {
             name: spec.name.clone(),
+            cpu_pids: Vec::new(),
             base: spec.url.clone(),
             bucket: bucket.to_string(),
             s3,
@@ -208,9 +211,53 @@ impl Target {
     }
 }
 
+/// `NAME=PID[,PID...]` from the command line: the server processes behind
+/// target NAME, whose CPU time each run reports.
+#[derive(Clone, Debug)]
+pub struct CpuPids {
+    pub name: String,
+    pub pids: Vec<u32>,
+}
+
+impl FromStr for CpuPids {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, list) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--cpu-pid {s:?}: expected NAME=PID[,PID...]"))?;
+        let pids = list
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<u32>()
+                    .map_err(|_| format!("--cpu-pid {s:?}: bad PID {p:?}"))
+            })
+            .collect::<Result<Vec<u32>, String>>()?;
+        if pids.is_empty() {
+            return Err(format!("--cpu-pid {s:?}: no PID"));
+        }
+        Ok(CpuPids {
+            name: name.to_string(),
+            pids,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_cpu_pids() {
+        let c: CpuPids = "nginx=10,11, 12".parse().expect("valid");
+        assert_eq!(c.name, "nginx");
+        assert_eq!(c.pids, vec![10, 11, 12]);
+        assert!("nginx".parse::<CpuPids>().is_err());
+        assert!("nginx=x".parse::<CpuPids>().is_err());
+        assert!("nginx=".parse::<CpuPids>().is_err());
+    }
 
     #[test]
     fn parse_spec() {

@@ -59,9 +59,32 @@ pub fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
         .map(|kb| kb * 1024)
 }
 
+/// CPU time (user + system, all threads) of processes, in seconds; `None`
+/// when one of them cannot be read. Clock ticks are taken as 100 per second
+/// (USER_HZ on Linux).
+pub fn procs_cpu_secs(pids: &[u32]) -> Option<f64> {
+    let mut ticks = 0u64;
+    for pid in pids {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the parenthesised command name (which may hold spaces).
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the line: 11 and 12 here.
+        ticks += f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    }
+    Some(ticks as f64 / 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_cpu_is_readable() {
+        let me = std::process::id();
+        assert!(procs_cpu_secs(&[me]).is_some_and(|s| s >= 0.0));
+        assert!(procs_cpu_secs(&[u32::MAX]).is_none());
+    }
 
     #[test]
     fn sizes() {

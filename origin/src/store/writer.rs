@@ -521,10 +521,7 @@ fn commit(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().ok())
-            .collect()
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
     let mut moved = Vec::new();
     let mut placed = Vec::new();
