@@ -119,19 +119,33 @@ pub async fn object(
         }
     }
     let body = if has_body {
-        // The first slice comes before the headers: an object the origin
-        // cannot deliver at all gets a clean 502/504, not a broken 200.
         let (first, last) = slice_span(&meta, start, end);
         let mut interest = None;
-        match edge.fetcher.slice(&meta, first, last, &mut interest).await {
-            Ok(head_slice) => slice_body(
+        if status == CacheStatus::Miss {
+            // A miss answers as soon as the metadata is in (one origin
+            // round trip), so a player starts without waiting for a whole
+            // slice; a fill that breaks later breaks this response, never
+            // ends it short as if complete.
+            slice_body(
                 Arc::clone(&edge.fetcher),
                 meta.clone(),
                 (start, end),
-                head_slice,
-                interest,
-            ),
-            Err(e) => return fail(&e, status),
+                None,
+                None,
+            )
+        } else {
+            // Cached metadata: the first slice comes before the headers, so
+            // a slice that cannot be had after all gets a clean 502/504.
+            match edge.fetcher.slice(&meta, first, last, &mut interest).await {
+                Ok(head_slice) => slice_body(
+                    Arc::clone(&edge.fetcher),
+                    meta.clone(),
+                    (start, end),
+                    Some(head_slice),
+                    interest,
+                ),
+                Err(e) => return fail(&e, status),
+            }
         }
     } else {
         respond::empty()
@@ -181,7 +195,7 @@ fn slice_span(meta: &ObjectMeta, start: u64, end: u64) -> (u32, u32) {
 struct BodyState {
     fetcher: Arc<Fetcher>,
     meta: Arc<ObjectMeta>,
-    /// The first slice, fetched before the headers went out.
+    /// The first slice, when it was fetched before the headers went out.
     ready: Option<(Bytes, Tier)>,
     next: u32,
     last: u32,
@@ -198,14 +212,14 @@ fn slice_body(
     fetcher: Arc<Fetcher>,
     meta: Arc<ObjectMeta>,
     (start, end): (u64, u64),
-    first_slice: (Bytes, Tier),
+    first_slice: Option<(Bytes, Tier)>,
     interest: Option<Interest>,
 ) -> EdgeBody {
     let (first, last) = slice_span(&meta, start, end);
     let state = BodyState {
         fetcher,
         meta,
-        ready: Some(first_slice),
+        ready: first_slice,
         next: first,
         last,
         start,

@@ -104,7 +104,9 @@ impl OriginClient {
         conn.set_nodelay(true);
         conn.set_connect_timeout(Some(CONNECT_TIMEOUT));
         let http = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
+            // Warm connections save a handshake on every cold miss; the
+            // change-feed long-polls keep at least one busy anyway.
+            .pool_idle_timeout(Duration::from_secs(300))
             .pool_max_idle_per_host(256)
             .build(conn);
         OriginClient { http, cfg, metrics }
