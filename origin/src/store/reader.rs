@@ -1,6 +1,8 @@
-//! The GET pipeline: opens the shard files of one version, then a blocking
-//! worker reads only the blocks a range needs, and within a block only the
-//! data shards that overlap it (no decoding on the happy path). Each
+//! The GET pipeline: opens the shard files of one version (a multipart
+//! version's part files as the read reaches them: a 64-part object has 384
+//! of them on 6 drives), then a blocking worker reads only the blocks a
+//! range needs, and within a block only the data shards that overlap it
+//! (no decoding on the happy path). Each
 //! shard-block's blake3 is checked; a missing or corrupt shard makes the
 //! worker read more shards and rebuild from parity. Bytes flow through a
 //! small bounded channel, so a slow client holds back the disk, not memory.
@@ -25,23 +27,27 @@ const READ_AHEAD: usize = 8;
 /// Byte stream of an object (or a range of it).
 pub type ObjectStream = ReceiverStream<Result<Bytes, io::Error>>;
 
+/// Files of one segment, index = drive index (`None` when the drive lacks
+/// the file or is offline).
+type SegmentFiles = Vec<Option<File>>;
+
 /// Shard files of one version, opened on the drives that have them.
 pub struct OpenVersion {
     info: ObjectInfo,
-    /// Per segment: its place in the object and the files, index = drive
-    /// index (`None` when the drive lacks that file).
-    segments: Vec<(Segment, Vec<Option<File>>)>,
+    /// The version's directory on each drive (`None`: drive offline).
+    dirs: Vec<Option<std::path::PathBuf>>,
+    /// Every segment, and its files once opened (the first at open time).
+    segments: Vec<(Segment, Option<SegmentFiles>)>,
 }
 
-impl OpenVersion {
-    /// Drives holding every shard file of this version (the weakest segment).
-    pub fn available(&self) -> usize {
-        self.segments
-            .iter()
-            .map(|(_, files)| files.iter().filter(|f| f.is_some()).count())
-            .min()
-            .unwrap_or(0)
-    }
+fn open_segment(dirs: &[Option<std::path::PathBuf>], seg: &Segment) -> SegmentFiles {
+    dirs.iter()
+        .map(|d| d.as_ref().and_then(|d| File::open(d.join(&seg.file)).ok()))
+        .collect()
+}
+
+fn count(files: &SegmentFiles) -> usize {
+    files.iter().filter(|f| f.is_some()).count()
 }
 
 impl Store {
@@ -51,25 +57,32 @@ impl Store {
         let drives = self.drives.clone();
         let info = info.clone();
         tokio::task::spawn_blocking(move || {
-            let segments = info
-                .segments()
-                .into_iter()
-                .map(|seg| {
-                    let files = drives
-                        .iter()
-                        .map(|d| {
-                            if !d.is_online() {
-                                return None;
-                            }
-                            let dir = d.version_dir(&info.bucket, &info.key, &info.version_id);
-                            File::open(dir.join(&seg.file)).ok()
-                        })
-                        .collect();
-                    (seg, files)
+            let dirs: Vec<Option<std::path::PathBuf>> = drives
+                .iter()
+                .map(|d| {
+                    d.is_online()
+                        .then(|| d.version_dir(&info.bucket, &info.key, &info.version_id))
                 })
                 .collect();
-            let open = OpenVersion { info, segments };
-            match open.available() {
+            let mut segments: Vec<(Segment, Option<SegmentFiles>)> =
+                info.segments().into_iter().map(|s| (s, None)).collect();
+            // The first segment tells whether the version is readable at
+            // all; later ones are opened when the read gets to them.
+            let available = match segments.first_mut() {
+                Some((seg, files)) => {
+                    let f = open_segment(&dirs, seg);
+                    let n = count(&f);
+                    *files = Some(f);
+                    n
+                }
+                None => 0,
+            };
+            let open = OpenVersion {
+                info,
+                dirs,
+                segments,
+            };
+            match available {
                 0 if open.info.size > 0 => Err(StoreError::VersionGone),
                 n if n < open.info.layout.data && open.info.size > 0 => {
                     Err(StoreError::NotEnoughShards)
@@ -87,13 +100,17 @@ impl Store {
         let codec = Arc::clone(&self.codec);
         let metrics = self.metrics.clone();
         tokio::task::spawn_blocking(move || {
+            let mut open = open;
             let layout = open.info.layout;
             let bs = u64::from(layout.block_size);
-            for (seg, files) in &open.segments {
+            let dirs = std::mem::take(&mut open.dirs);
+            for (seg, files) in &mut open.segments {
                 let seg_range = range.start.max(seg.start)..range.end.min(seg.start + seg.size);
                 if seg_range.is_empty() {
                     continue;
                 }
+                let files: &SegmentFiles = files.get_or_insert_with(|| open_segment(&dirs, seg));
+                let seg: &Segment = seg;
                 // Offsets inside the segment.
                 let local = (seg_range.start - seg.start)..(seg_range.end - seg.start);
                 for b in layout.blocks_for(&local) {
@@ -117,7 +134,7 @@ impl Store {
                             }
                         }
                         Err(err) => {
-                            tracing::error!(bucket = %open.info.bucket, key = %open.info.key, file = %seg.file, block = b, %err, "read failed mid-stream");
+                            tracing::error!(bucket = %ctx.info.bucket, key = %ctx.info.key, file = %seg.file, block = b, %err, "read failed mid-stream");
                             let _ = tx.blocking_send(Err(io::Error::other(err.to_string())));
                             return;
                         }
