@@ -41,7 +41,14 @@ pub struct Objects {
     feed_tx: watch::Sender<u64>,
     /// Serialises bucket settings changes (read-modify-write of the record).
     bucket_lock: tokio::sync::Mutex<()>,
+    /// Block hashes of recently written or read versions, by version id:
+    /// an edge's cold miss asks for them beside its HEAD, and reading them
+    /// from a drive's `meta.json` made that the slower of the two.
+    hashes: moka::sync::Cache<String, Arc<Vec<String>>>,
 }
+
+/// Bytes of block hashes kept in memory (~2M blocks, i.e. ~2 TiB of objects).
+const HASH_CACHE_BYTES: u64 = 128 << 20;
 
 /// What a DeleteObject did, for its response headers.
 #[derive(Debug, Default, Clone)]
@@ -61,6 +68,12 @@ impl Objects {
             index,
             feed_tx,
             bucket_lock: tokio::sync::Mutex::new(()),
+            hashes: moka::sync::Cache::builder()
+                .max_capacity(HASH_CACHE_BYTES)
+                .weigher(|k: &String, v: &Arc<Vec<String>>| {
+                    u32::try_from(k.len() + v.len() * 64 + 64).unwrap_or(u32::MAX)
+                })
+                .build(),
         }
     }
 
@@ -139,7 +152,15 @@ impl Objects {
     /// Per-block blake3 hashes of the current version (for edges).
     pub async fn block_hashes(&self, bucket: &str, key: &str) -> Result<BlockHashes, ObjectError> {
         let info = self.head_object(bucket, key, None)?;
-        let rec = self.store.read_record(&info).await?;
+        let hashes = match self.hashes.get(&info.version_id) {
+            Some(h) => h,
+            None => {
+                let rec = self.store.read_record(&info).await?;
+                let h = Arc::new(rec.block_hashes);
+                self.hashes.insert(info.version_id.clone(), Arc::clone(&h));
+                h
+            }
+        };
         Ok(BlockHashes {
             bucket: info.bucket,
             key: info.key,
@@ -147,7 +168,7 @@ impl Objects {
             etag: info.etag,
             size: info.size,
             block_size: info.layout.block_size,
-            block_hashes: rec.block_hashes,
+            block_hashes: hashes.as_ref().clone(),
         })
     }
 
@@ -170,8 +191,10 @@ impl Objects {
     {
         let bucket = self.require_bucket(&req.bucket)?;
         req.null_version = bucket.config.versioning != Versioning::Enabled;
-        let info = self.store.put(req, body, checksum).await?;
+        let (info, hashes) = self.store.put(req, body, checksum).await?;
         self.commit_version(&info).await?;
+        self.hashes
+            .insert(info.version_id.clone(), Arc::new(hashes));
         Ok(info)
     }
 
@@ -321,7 +344,7 @@ impl Objects {
                     tags: Default::default(),
                 };
                 let empty = futures::stream::empty::<Result<Bytes, std::io::Error>>();
-                let info = self
+                let (info, _) = self
                     .store
                     .put(marker, empty, ChecksumPlan::default())
                     .await?;

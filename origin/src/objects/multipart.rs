@@ -7,6 +7,7 @@
 use md5::{Digest, Md5};
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{ObjectError, Objects};
 use crate::index::{PartRecord, UploadRecord, Versioning};
@@ -239,14 +240,16 @@ impl Objects {
             .iter()
             .map(|p| (p.number, p.data.dir.clone()))
             .collect();
-        let hashes = chosen
+        let hashes: Vec<String> = chosen
             .iter()
             .flat_map(|p| p.data.block_hashes.iter().cloned())
             .collect();
         self.store
-            .assemble(&info, &upload.upload_id, dirs, hashes)
+            .assemble(&info, &upload.upload_id, dirs, hashes.clone())
             .await?;
         self.commit_version(&info).await?;
+        self.hashes
+            .insert(info.version_id.clone(), Arc::new(hashes));
         self.index.delete_upload(upload).await?;
         self.store
             .remove_upload(&upload.bucket, &upload.upload_id)

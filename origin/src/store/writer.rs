@@ -169,13 +169,14 @@ pub struct PartData {
 
 impl Store {
     /// Streams `body` into a new version of `req.key` and makes it durable on
-    /// at least a write quorum of drives. Returns the new version's facts.
+    /// at least a write quorum of drives. Returns the new version's facts
+    /// and the blake3 hex of each of its blocks.
     pub async fn put<S, E>(
         &self,
         req: PutRequest,
         body: S,
         checksum: ChecksumPlan,
-    ) -> Result<ObjectInfo, StoreError>
+    ) -> Result<(ObjectInfo, Vec<String>), StoreError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -203,8 +204,9 @@ impl Store {
                 kind: FULL_OBJECT.to_string(),
             }),
         };
+        let hashes = staged.block_hashes().to_vec();
         self.commit_object(staged, info.clone()).await?;
-        Ok(info)
+        Ok((info, hashes))
     }
 
     /// Writes `body` to temp shard files on every online drive (erasure
