@@ -2,14 +2,12 @@
 //! errors end the process with a one-line reason and a non-zero code.
 
 use clap::Parser;
-
-/// mimalloc instead of glibc malloc: the data paths allocate and free
-/// 256 KiB - 1 MiB buffers per block, which glibc serves with a fresh mmap
-/// (and page faults) every time; mimalloc keeps and reuses them.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use gureum_origin::config::{Cli, Command};
 use gureum_origin::server;
+
+// The origin keeps glibc malloc: measured side by side, mimalloc gained
+// 0-10% of throughput but doubled peak RSS under concurrent uploads (it
+// keeps freed block buffers per thread), and RSS is what bounds an origin.
 
 fn main() {
     let cli = Cli::parse();
