@@ -27,7 +27,7 @@
 # missed or a check failed, 2 on setup errors.
 #
 # Knobs (env): GUREUM_BIN_DIR, BENCH_TMP (/tmp), ROUNDS (3), WRK_SECS (8),
-# WRK_THREADS (2), CONNS_SMALL (64), CONNS_BIG (8), COLD_COUNT (5),
+# WRK_THREADS (2), CONNS_SMALL (64), CONNS_BIG (8), COLD_COUNT (9),
 # COLD_SIZE (512MiB), BENCH_KEEP=1, OUT (also write the table to this file),
 # GUREUM_BIN_COMMIT, BENCH_WAIT_QUIET=LOAD, BENCH_WAIT_MAX (see run-e2e.sh).
 set -euo pipefail
@@ -40,7 +40,7 @@ CONNS_SMALL="${CONNS_SMALL:-64}"
 CONNS_BIG="${CONNS_BIG:-8}"
 SMALL_COUNT="${SMALL_COUNT:-64}"
 BIG_COUNT="${BIG_COUNT:-8}"
-COLD_COUNT="${COLD_COUNT:-5}"
+COLD_COUNT="${COLD_COUNT:-9}"
 COLD_SIZE="${COLD_SIZE:-512MiB}"
 STEP_TIMEOUT="${STEP_TIMEOUT:-300}"
 

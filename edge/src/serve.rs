@@ -11,7 +11,7 @@ use futures::StreamExt;
 use http::request::Parts;
 use http::{HeaderValue, Method, Response, StatusCode, header};
 use http_body::Frame;
-use http_body_util::{BodyExt, StreamBody};
+use http_body_util::{BodyExt, BodyStream, StreamBody};
 
 use crate::app::Edge;
 use crate::cache::Tier;
@@ -20,7 +20,7 @@ use crate::cache::meta::{ObjectMeta, VERSION_HEADER};
 use crate::config::Distribution;
 use crate::error::EdgeError;
 use crate::fetch::client::BoxError;
-use crate::fetch::flight::Interest;
+use crate::fetch::flight::{Interest, SharedResult};
 use crate::fetch::{Fetcher, MetaOutcome};
 use crate::range::{self, Span};
 use crate::respond::{self, CacheStatus, EdgeBody};
@@ -45,6 +45,9 @@ pub async fn object(
     };
     // Metadata: fresh, revalidated, stale-if-error, or loaded.
     let mut stale_cause = None;
+    // Set when a miss answers from the origin's HEAD before the block
+    // hashes are in: the body waits for the load to finish.
+    let mut pending = None;
     let (outcome, mut status) = match edge.cache.lookup(bucket, key) {
         Some(m) if freshness::is_fresh(&m, dist.ttl) => (MetaOutcome::Cached(m), CacheStatus::Hit),
         Some(m) => match edge.fetcher.revalidate(&m).await {
@@ -59,10 +62,28 @@ pub async fn object(
             }
             Err(e) => return fail(&e, CacheStatus::Miss),
         },
-        None => match edge.fetcher.load(bucket, key).await {
-            Ok(o) => (o, CacheStatus::Miss),
-            Err(e) => return fail(&e, CacheStatus::Miss),
-        },
+        None => {
+            let loading = edge.fetcher.start_load(bucket, key);
+            let shown = match loading.done.peek() {
+                // Joined a load that already finished: use its outcome.
+                Some(_) => None,
+                None => loading
+                    .early
+                    .clone()
+                    .await
+                    .and_then(|h| ObjectMeta::provisional(bucket, key, &h)),
+            };
+            match shown {
+                Some(shown) => {
+                    pending = Some(loading.done);
+                    (MetaOutcome::Uncached(Arc::new(shown)), CacheStatus::Miss)
+                }
+                None => match loading.done.await {
+                    Ok(o) => (o, CacheStatus::Miss),
+                    Err(e) => return fail(&e, CacheStatus::Miss),
+                },
+            }
+        }
     };
     let meta = match outcome {
         MetaOutcome::Cached(m) | MetaOutcome::Uncached(m) => m,
@@ -121,7 +142,9 @@ pub async fn object(
     let body = if has_body {
         let (first, last) = slice_span(&meta, start, end);
         let mut interest = None;
-        if status == CacheStatus::Miss {
+        if let Some(done) = pending {
+            pending_body(Arc::clone(&edge.fetcher), meta.clone(), done, (start, end))
+        } else if status == CacheStatus::Miss {
             // A miss answers as soon as the metadata is in (one origin
             // round trip), so a player starts without waiting for a whole
             // slice; a fill that breaks later breaks this response, never
@@ -270,6 +293,37 @@ fn slice_body(
     });
     StreamBody::new(stream.map(|r| r.map(Frame::data).map_err(|e| Box::new(e) as BoxError)))
         .boxed_unsync()
+}
+
+/// Body of a miss answered from the origin's HEAD (`shown`): waits for the
+/// metadata load, then streams the slices of that same version, or the
+/// origin's bytes of it when it turned out uncacheable. Any other outcome
+/// (the object changed or vanished meanwhile) breaks the response.
+fn pending_body(
+    fetcher: Arc<Fetcher>,
+    shown: Arc<ObjectMeta>,
+    done: SharedResult<MetaOutcome>,
+    span: (u64, u64),
+) -> EdgeBody {
+    let body = futures::stream::once(async move {
+        let body = match done.await {
+            Ok(MetaOutcome::Cached(m) | MetaOutcome::Uncached(m)) if m.same_version(&shown) => {
+                Ok(slice_body(fetcher, m, span, None, None))
+            }
+            Ok(MetaOutcome::Pass(_)) => fetcher.pass_span(&shown, span).await,
+            Ok(_) => Err(EdgeError::VersionChanged),
+            Err(e) => Err(e),
+        };
+        let body = body.unwrap_or_else(|e| {
+            tracing::warn!(bucket = %shown.id.bucket, key = %shown.id.key, err = %e,
+                "aborting response body");
+            let failed = futures::stream::once(async move { Err(Box::new(e) as BoxError) });
+            StreamBody::new(failed).boxed_unsync()
+        });
+        BodyStream::new(body)
+    })
+    .flatten();
+    StreamBody::new(body).boxed_unsync()
 }
 
 /// Streams an uncacheable object from the origin (X-Cache: MISS).

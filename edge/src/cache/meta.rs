@@ -193,6 +193,51 @@ impl ObjectMeta {
         })
     }
 
+    /// What the origin's HEAD headers alone say about `bucket/key`: enough
+    /// to answer a client (size, validators, headers) but with no block
+    /// hashes, so never cached and never cut into slices. `None` when the
+    /// headers lack size or ETag, or forbid storing.
+    pub fn provisional(bucket: &str, key: &str, headers: &HeaderMap) -> Option<ObjectMeta> {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let size = text("content-length")?.parse().ok()?;
+        let etag = text("etag")?.trim_matches('"').to_string();
+        let stored = StoredHeaders::from_origin(headers);
+        if stored
+            .cache_control
+            .as_deref()
+            .is_some_and(|cc| super::freshness::CacheControl::parse(cc).forbids_storing())
+        {
+            return None;
+        }
+        Some(ObjectMeta {
+            id: Arc::new(ObjectId {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                // Empty: an origin that does not name versions.
+                version_id: text(VERSION_HEADER).unwrap_or_default().to_string(),
+            }),
+            etag,
+            size,
+            slice_size: size.max(1),
+            hashes: Vec::new(),
+            headers: stored,
+            validated_ms: AtomicU64::new(now_ms()),
+        })
+    }
+
+    /// Whether `self` and `other` describe the same bytes of one object.
+    /// An empty version id (see [`Self::provisional`]) matches any.
+    pub fn same_version(&self, other: &ObjectMeta) -> bool {
+        let versions_agree = self.id.version_id.is_empty()
+            || other.id.version_id.is_empty()
+            || self.id.version_id == other.id.version_id;
+        self.id.bucket == other.id.bucket
+            && self.id.key == other.id.key
+            && self.etag == other.etag
+            && self.size == other.size
+            && versions_agree
+    }
+
     /// Number of slices.
     pub fn slice_count(&self) -> u32 {
         self.hashes.len() as u32
@@ -321,6 +366,27 @@ mod tests {
                 .map(|c| blake3::hash(c).to_hex().to_string())
                 .collect(),
         }
+    }
+
+    #[test]
+    fn provisional_meta_matches_only_its_own_version() {
+        let data = vec![7u8; 2500];
+        let full = ObjectMeta::from_origin(&HeaderMap::new(), blocks_for(&data, 1000)).expect("ok");
+        let mut h = HeaderMap::new();
+        h.insert("content-length", HeaderValue::from_static("2500"));
+        h.insert("etag", HeaderValue::from_static("\"e\""));
+        h.insert(VERSION_HEADER, HeaderValue::from_static("v1"));
+        let shown = ObjectMeta::provisional("b", "k", &h).expect("headers suffice");
+        assert!(shown.hashes.is_empty() && !shown.verify(0, &data[..1000]));
+        assert!(full.same_version(&shown));
+        h.insert(VERSION_HEADER, HeaderValue::from_static("v2"));
+        let newer = ObjectMeta::provisional("b", "k", &h).expect("headers suffice");
+        assert!(!full.same_version(&newer));
+        h.insert("cache-control", HeaderValue::from_static("no-store"));
+        assert!(ObjectMeta::provisional("b", "k", &h).is_none());
+        h.remove("cache-control");
+        h.remove("content-length");
+        assert!(ObjectMeta::provisional("b", "k", &h).is_none());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Single-flight: concurrent misses for the same thing share one origin
-//! call. [`Group`] coalesces whole operations (metadata fetches and
-//! revalidations) per key; [`Flights`] tracks slices being filled so a
+//! call. [`Group`] coalesces whole operations (revalidations) per key;
+//! [`EarlyGroup`] does the same for operations that publish a first
+//! partial answer before they finish (metadata loads); [`Flights`] tracks slices being filled so a
 //! reader of a slice in flight waits for that fill instead of starting
 //! another. Owns coordination only; never reads or writes bytes itself.
 //!
@@ -18,14 +19,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use bytes::Bytes;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use crate::cache::key::SliceKey;
 use crate::cache::meta::ObjectMeta;
 use crate::cache::slice_key;
 use crate::error::EdgeError;
 
-type SharedResult<T> = Shared<BoxFuture<'static, Result<T, EdgeError>>>;
+/// Outcome of a coalesced run, awaited by every caller.
+pub type SharedResult<T> = Shared<BoxFuture<'static, Result<T, EdgeError>>>;
 
 /// Coalesces concurrent operations with the same key into one task.
 pub struct Group<K, T> {
@@ -77,6 +79,81 @@ where
             }
         };
         fut.await
+    }
+}
+
+/// The partial answer of an [`EarlyGroup`] run: `None` when the run
+/// ended without publishing one.
+pub type SharedEarly<E> = Shared<BoxFuture<'static, Option<E>>>;
+
+/// One coalesced run of an [`EarlyGroup`].
+pub struct EarlyRun<E, T> {
+    /// Resolves as soon as the run publishes its partial answer.
+    pub early: SharedEarly<E>,
+    /// Resolves with the run's outcome.
+    pub done: SharedResult<T>,
+}
+
+impl<E, T> Clone for EarlyRun<E, T> {
+    fn clone(&self) -> Self {
+        EarlyRun {
+            early: self.early.clone(),
+            done: self.done.clone(),
+        }
+    }
+}
+
+/// Coalesces concurrent operations with the same key into one task, which
+/// may hand every caller a partial answer (through the sender it is given)
+/// before its outcome.
+pub struct EarlyGroup<K, E, T> {
+    running: Arc<Mutex<HashMap<K, EarlyRun<E, T>>>>,
+}
+
+impl<K, E, T> Default for EarlyGroup<K, E, T> {
+    fn default() -> Self {
+        EarlyGroup {
+            running: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+}
+
+impl<K, E, T> EarlyGroup<K, E, T>
+where
+    K: Eq + Hash + Clone + Send + 'static,
+    E: Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    /// Starts `make(sender)` as its own task unless a run for `key` is
+    /// already going, and returns that run.
+    pub fn start<F>(&self, key: K, make: impl FnOnce(oneshot::Sender<E>) -> F) -> EarlyRun<E, T>
+    where
+        F: Future<Output = Result<T, EdgeError>> + Send + 'static,
+    {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(run) = running.get(&key) {
+            return run.clone();
+        }
+        let (tx, rx) = oneshot::channel();
+        let work = make(tx);
+        let map = Arc::clone(&self.running);
+        let k = key.clone();
+        let task = tokio::spawn(async move {
+            let out = work.await;
+            map.lock().unwrap_or_else(|e| e.into_inner()).remove(&k);
+            out
+        });
+        let run = EarlyRun {
+            early: rx.map(Result::ok).boxed().shared(),
+            done: async move {
+                task.await
+                    .unwrap_or_else(|e| Err(EdgeError::internal(format!("task failed: {e}"))))
+            }
+            .boxed()
+            .shared(),
+        };
+        running.insert(key, run.clone());
+        run
     }
 }
 

@@ -1,11 +1,14 @@
 //! Origin metadata calls: HeadObject (headers, revalidation with
 //! If-None-Match) and the block-hash API, combined into an [`ObjectMeta`]
-//! only when both describe the same version. Read-only; stores nothing.
+//! only when both describe the same version; the HEAD's headers are
+//! handed out as soon as they arrive. Read-only; stores nothing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use gureum_common::feed::BlockHashes;
 use http::{HeaderMap, Method, StatusCode};
+use tokio::sync::oneshot;
 
 use super::client::{Kind, OriginClient, header_str, object_path, read_small, status_error};
 use crate::cache::meta::{ObjectMeta, Uncacheable, VERSION_HEADER};
@@ -108,14 +111,25 @@ fn same_version(headers: &HeaderMap, b: &BlockHashes) -> bool {
 }
 
 /// HEAD and block hashes in parallel, retried while they disagree on the
-/// version (the object was overwritten between the two).
+/// version (the object was overwritten between the two). The first HEAD's
+/// headers go to `early` the moment they arrive, so a miss can answer
+/// before the (larger, slower) hash list is in.
 pub async fn fetch_meta(
     origin: &OriginClient,
     bucket: &str,
     key: &str,
+    mut early: Option<oneshot::Sender<Arc<HeaderMap>>>,
 ) -> Result<Fetched, EdgeError> {
     for _ in 0..MAX_PAIRS {
-        let (h, b) = tokio::join!(head(origin, bucket, key, None), blocks(origin, bucket, key));
+        let first_head = async {
+            let h = head(origin, bucket, key, None).await;
+            if let (Ok(Head::Found(headers)), Some(tx)) = (&h, early.take()) {
+                // Nobody waiting is fine: the outcome still counts.
+                let _ = tx.send(Arc::new(headers.clone()));
+            }
+            h
+        };
+        let (h, b) = tokio::join!(first_head, blocks(origin, bucket, key));
         let headers = match h? {
             Head::Found(headers) => headers,
             Head::NotFound => return Ok(Fetched::NotFound),

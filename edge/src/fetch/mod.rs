@@ -22,7 +22,7 @@ use crate::cache::{Cache, PurgeReason, Tier};
 use crate::error::EdgeError;
 use crate::metrics::Metrics;
 use client::{Kind, OriginClient, header_str, object_path};
-use flight::{Claim, FillState, Flights, Group, Interest};
+use flight::{Claim, EarlyGroup, EarlyRun, FillState, Flights, Group, Interest};
 
 /// Time to the origin's headers when streaming an uncacheable object.
 const PASS_TIMEOUT: Duration = Duration::from_secs(30);
@@ -59,7 +59,12 @@ pub struct Fetcher {
     /// Metrics.
     pub metrics: Metrics,
     meta_calls: Group<NameKey, MetaOutcome>,
+    loads: EarlyGroup<NameKey, Arc<HeaderMap>, MetaOutcome>,
 }
+
+/// A metadata load in flight: the origin's HEAD headers first, then the
+/// outcome.
+pub type Loading = EarlyRun<Arc<HeaderMap>, MetaOutcome>;
 
 impl Fetcher {
     /// A fetch layer over `origin` filling `cache`.
@@ -70,6 +75,7 @@ impl Fetcher {
             flights: Flights::default(),
             metrics,
             meta_calls: Group::default(),
+            loads: EarlyGroup::default(),
         })
     }
 
@@ -84,18 +90,23 @@ impl Fetcher {
         }
     }
 
-    /// Loads metadata of an object not in the cache (one origin round per
-    /// key however many clients ask at once).
-    pub async fn load(self: &Arc<Self>, bucket: &str, key: &str) -> Result<MetaOutcome, EdgeError> {
+    /// Starts (or joins) loading metadata of an object not in the cache:
+    /// one origin round per key however many clients ask at once. The run
+    /// publishes the origin's HEAD headers before its outcome.
+    pub fn start_load(self: &Arc<Self>, bucket: &str, key: &str) -> Loading {
         let this = Arc::clone(self);
         let (b, k) = (bucket.to_string(), key.to_string());
-        self.meta_calls
-            .run((b.clone(), k.clone()), move || async move {
+        self.loads
+            .start((b.clone(), k.clone()), move |early| async move {
                 let started = Instant::now();
-                let fetched = meta::fetch_meta(&this.origin, &b, &k).await?;
+                let fetched = meta::fetch_meta(&this.origin, &b, &k, Some(early)).await?;
                 Ok(this.install(fetched, started))
             })
-            .await
+    }
+
+    /// Loads metadata of an object not in the cache (see [`Self::start_load`]).
+    pub async fn load(self: &Arc<Self>, bucket: &str, key: &str) -> Result<MetaOutcome, EdgeError> {
+        self.start_load(bucket, key).done.await
     }
 
     /// Asks the origin whether `cached` is still current (If-None-Match);
@@ -124,7 +135,7 @@ impl Fetcher {
                         Ok(MetaOutcome::Cached(cached))
                     }
                     meta::Head::Found(_) => {
-                        let fetched = meta::fetch_meta(&this.origin, b, k).await?;
+                        let fetched = meta::fetch_meta(&this.origin, b, k, None).await?;
                         if !matches!(fetched, meta::Fetched::Meta(_)) {
                             this.cache.purge_key(b, k, PurgeReason::Version);
                         }
@@ -180,6 +191,49 @@ impl Fetcher {
             }
         }
         Err(EdgeError::internal("slice fill kept being abandoned"))
+    }
+
+    /// Bytes `start..=end` of exactly the version `shown` describes (the
+    /// headers already sent for it), streamed from the origin uncached.
+    pub async fn pass_span(
+        &self,
+        shown: &ObjectMeta,
+        (start, end): (u64, u64),
+    ) -> Result<crate::respond::EdgeBody, EdgeError> {
+        use http_body_util::BodyExt;
+        self.metrics.origin_fetches.inc();
+        let resp = self
+            .origin
+            .signed(
+                Kind::Get,
+                Method::GET,
+                &object_path(&shown.id.bucket, &shown.id.key),
+                &[
+                    ("range", format!("bytes={start}-{end}")),
+                    ("if-match", shown.quoted_etag()),
+                ],
+                PASS_TIMEOUT,
+            )
+            .await?;
+        let status = resp.status();
+        let version = header_str(resp.headers(), VERSION_HEADER);
+        if status == http::StatusCode::PRECONDITION_FAILED
+            || status == http::StatusCode::NOT_FOUND
+            || (!shown.id.version_id.is_empty()
+                && version.is_some_and(|v| v != shown.id.version_id))
+        {
+            return Err(EdgeError::VersionChanged);
+        }
+        let whole = start == 0 && end + 1 == shown.size;
+        if !(status == http::StatusCode::PARTIAL_CONTENT
+            || (status == http::StatusCode::OK && whole))
+        {
+            return Err(client::status_error(resp).await);
+        }
+        Ok(resp
+            .into_body()
+            .map_err(|e| Box::new(e) as client::BoxError)
+            .boxed_unsync())
     }
 
     /// GET/HEAD of an uncacheable object, signed by the edge, streamed as
