@@ -14,6 +14,7 @@ mod error;
 mod format;
 mod heal;
 mod layout;
+mod md5_batch;
 mod meta;
 mod multipart;
 mod reader;
@@ -86,6 +87,7 @@ pub struct Store {
     drives: Vec<Drive>,
     layout: Layout,
     codec: Arc<Codec>,
+    md5: Arc<md5_batch::Md5Batch>,
     deployment_id: String,
     metrics: StoreMetrics,
 }
@@ -160,6 +162,7 @@ impl Store {
         };
         Ok(Self {
             codec: Arc::new(Codec::new(layout)?),
+            md5: Arc::default(),
             drives,
             layout,
             deployment_id: set.deployment_id,

@@ -1,6 +1,7 @@
 //! The PUT pipeline: body chunks are gathered into blocks on the async side,
 //! then two blocking workers consume each block in parallel: one feeds MD5
-//! (the S3 ETag, the costliest step, so it overlaps everything else), the
+//! (the S3 ETag, the costliest step, so it overlaps everything else and is
+//! batched with other uploads' MD5 in SIMD lanes, see `md5_batch`), the
 //! other erasure-codes the block and appends shard + blake3 to a temp shard
 //! file on every online drive. `commit` fsyncs, writes `meta.json` and renames
 //! the temp dirs into place. Nothing here touches the index: the object layer
@@ -12,7 +13,6 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
-use md5::{Digest, Md5};
 use tokio::sync::mpsc;
 
 use super::Store;
@@ -21,6 +21,7 @@ use super::checksum::{ChecksumAlgorithm, Hasher};
 use super::drive::{Drive, create_dir_durable, remove_any, sync_dir};
 use super::error::StoreError;
 use super::layout::write_quorum;
+use super::md5_batch::Md5Batch;
 use super::meta::{
     META_FILE, ObjectInfo, StoredChecksum, StoredHeaders, VERSION_RECORD_FORMAT, VersionRecord,
 };
@@ -244,7 +245,8 @@ impl Store {
         let (md5_tx, md5_rx) = mpsc::channel::<Msg>(2);
         let (ec_tx, ec_rx) = mpsc::channel::<Msg>(2);
         let extra = checksum.algorithm;
-        let md5_task = tokio::task::spawn_blocking(move || md5_worker(md5_rx, extra));
+        let batch = Arc::clone(&self.md5);
+        let md5_task = tokio::task::spawn_blocking(move || md5_worker(&batch, md5_rx, extra));
         let codec = Arc::clone(&self.codec);
         let tmp = tmp_id.clone();
         let ec_task =
@@ -416,25 +418,27 @@ where
 /// An additional checksum as computed: its algorithm and base64 value.
 type Computed = Option<(ChecksumAlgorithm, String)>;
 
-/// MD5 of the body, plus the additional checksum when one is asked for:
-/// CRCs cost a fraction of MD5, so they share its thread.
+/// MD5 of the body (batched with other uploads' MD5, see `md5_batch`),
+/// plus the additional checksum when one is asked for: CRCs cost a
+/// fraction of MD5, so they share its thread.
 fn md5_worker(
+    batch: &Arc<Md5Batch>,
     mut rx: mpsc::Receiver<Msg>,
     extra: Option<ChecksumAlgorithm>,
 ) -> Option<([u8; 16], Computed)> {
-    let mut h = Md5::new();
+    let mut h = batch.open();
     let mut x = extra.map(|a| (a, Hasher::new(a)));
     while let Some(msg) = rx.blocking_recv() {
         match msg {
             Msg::Block(b) => {
-                h.update(&b);
                 if let Some((_, xh)) = &mut x {
                     xh.update(&b);
                 }
+                h.push(b);
             }
             Msg::End => {
                 let extra = x.map(|(a, xh)| (a, xh.finish_base64()));
-                return Some((h.finalize().into(), extra));
+                return Some((h.finish(), extra));
             }
         }
     }
