@@ -129,7 +129,13 @@ fn apply(edge: &Edge, ev: &ChangeEvent) {
         // Already holding exactly this version.
         return;
     }
-    let n = edge.cache.purge_key(&ev.bucket, &ev.key, PurgeReason::Feed);
+    let n = match ev.op {
+        ChangeOp::Put => {
+            edge.cache
+                .supersede_key(&ev.bucket, &ev.key, &ev.version_id, PurgeReason::Feed)
+        }
+        _ => edge.cache.purge_key(&ev.bucket, &ev.key, PurgeReason::Feed),
+    };
     tracing::debug!(bucket = %ev.bucket, key = %ev.key, op = ?ev.op, seq = ev.seq, dropped = n, "change");
 }
 

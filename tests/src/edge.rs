@@ -185,7 +185,11 @@ impl Edge {
         cmd.arg("serve")
             .arg("--config")
             .arg(self.config_path())
-            .env("RUST_LOG", "info")
+            // GUREUM_TEST_EDGE_LOG=gureum_edge=debug shows more in failure reports.
+            .env(
+                "RUST_LOG",
+                std::env::var("GUREUM_TEST_EDGE_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -126,7 +126,9 @@ fn through(origin: &Origin, proxy: &FaultProxy) -> EdgeOptions {
     opts
 }
 
-#[tokio::test]
+// Multi-thread: the proxy must keep serving (the edge's first change-feed
+// poll goes through it) while `Edge::start` blocks waiting for readiness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flipped_origin_bytes_are_refetched() {
     let origin = Origin::start(4);
     let c = origin.client();
@@ -155,7 +157,9 @@ async fn flipped_origin_bytes_are_refetched() {
     assert!(hit.body == data);
 }
 
-#[tokio::test]
+// Multi-thread: the proxy must keep serving (the edge's first change-feed
+// poll goes through it) while `Edge::start` blocks waiting for readiness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cut_short_responses_are_never_served_complete() {
     let origin = Origin::start(4);
     let c = origin.client();

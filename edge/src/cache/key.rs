@@ -34,6 +34,8 @@ pub struct SliceKey {
     pub id: Arc<ObjectId>,
     /// Slice index: bytes [index * slice_size, (index + 1) * slice_size).
     pub index: u32,
+    /// The `generation` of the metadata record the slice was cached under.
+    pub generation: u64,
 }
 
 /// (bucket, key) without a version: the key of the object table.

@@ -137,6 +137,16 @@ pub struct ObjectMeta {
     /// When the origin last confirmed this version (ms since the epoch);
     /// atomic because a revalidation refreshes it under readers.
     validated_ms: AtomicU64,
+    /// Distinct for every record built, and part of its slices' memory
+    /// keys: slices of a purged record (dropped from memory by a background
+    /// task) are never found by the record that replaces it, even for the
+    /// same version.
+    pub generation: u64,
+}
+
+fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 fn now_ms() -> u64 {
@@ -190,6 +200,7 @@ impl ObjectMeta {
             hashes,
             headers: stored,
             validated_ms: AtomicU64::new(now_ms()),
+            generation: next_generation(),
         })
     }
 
@@ -222,6 +233,7 @@ impl ObjectMeta {
             hashes: Vec::new(),
             headers: stored,
             validated_ms: AtomicU64::new(now_ms()),
+            generation: next_generation(),
         })
     }
 
@@ -320,6 +332,7 @@ impl ObjectMeta {
             hashes,
             headers: rec.headers,
             validated_ms: AtomicU64::new(rec.validated_ms),
+            generation: next_generation(),
         })
     }
 }

@@ -83,7 +83,9 @@ impl PurgeReason {
 
 #[derive(Default)]
 struct Invalidations {
-    keys: HashMap<NameKey, Instant>,
+    /// Latest invalidation of each key, and the version the origin said is
+    /// current then (a change-feed PUT), which a load may still install.
+    keys: HashMap<NameKey, (Instant, Option<String>)>,
     prefixes: Vec<(String, String, Instant)>,
     /// Pruning walks everything, so it runs at most once a second even
     /// under a storm of change events.
@@ -100,14 +102,16 @@ impl Invalidations {
         }
         self.pruned = Some(now);
         let keep = |t: &Instant| now.duration_since(*t) < INVALIDATION_MEMORY;
-        self.keys.retain(|_, t| keep(t));
+        self.keys.retain(|_, (t, _)| keep(t));
         self.prefixes.retain(|(_, _, t)| keep(t));
     }
 
-    fn since(&self, bucket: &str, key: &str, started: Instant) -> bool {
+    /// Whether `version_id` of `bucket/key`, loaded from `started` on, was
+    /// invalidated meanwhile.
+    fn since(&self, bucket: &str, key: &str, version_id: &str, started: Instant) -> bool {
         self.keys
             .get(&(bucket.to_string(), key.to_string()))
-            .is_some_and(|t| *t >= started)
+            .is_some_and(|(t, current)| *t >= started && current.as_deref() != Some(version_id))
             || self
                 .prefixes
                 .iter()
@@ -192,7 +196,7 @@ impl Cache {
         {
             let mut inv = self.invalidations.lock().unwrap_or_else(|e| e.into_inner());
             inv.prune(Instant::now());
-            if inv.since(&meta.id.bucket, &meta.id.key, started) {
+            if inv.since(&meta.id.bucket, &meta.id.key, &meta.id.version_id, started) {
                 return Err(meta);
             }
         }
@@ -307,7 +311,13 @@ impl Cache {
         });
     }
 
-    fn note_invalidation(&self, bucket: &str, key_or_prefix: &str, prefix: bool) {
+    fn note_invalidation(
+        &self,
+        bucket: &str,
+        key_or_prefix: &str,
+        prefix: bool,
+        current: Option<&str>,
+    ) {
         let mut inv = self.invalidations.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         inv.prune(now);
@@ -315,23 +325,47 @@ impl Cache {
             inv.prefixes
                 .push((bucket.to_string(), key_or_prefix.to_string(), now));
         } else {
-            inv.keys
-                .insert((bucket.to_string(), key_or_prefix.to_string()), now);
+            inv.keys.insert(
+                (bucket.to_string(), key_or_prefix.to_string()),
+                (now, current.map(str::to_string)),
+            );
         }
     }
 
     /// Drops one key (every version); returns how many objects were cached.
     pub fn purge_key(&self, bucket: &str, key: &str, reason: PurgeReason) -> usize {
-        self.note_invalidation(bucket, key, false);
+        self.note_invalidation(bucket, key, false, None);
         let removed = self
             .write_objects()
             .remove(&(bucket.to_string(), key.to_string()));
         self.finish_purge(removed.into_iter().collect(), reason)
     }
 
+    /// Drops `bucket/key` unless it is `version_id`, which the origin says
+    /// is now current: a load in flight that fetched exactly that version
+    /// may still install it.
+    pub fn supersede_key(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        reason: PurgeReason,
+    ) -> usize {
+        self.note_invalidation(bucket, key, false, Some(version_id));
+        let name = (bucket.to_string(), key.to_string());
+        let removed = {
+            let mut objects = self.write_objects();
+            match objects.get(&name) {
+                Some(m) if m.id.version_id != version_id => objects.remove(&name),
+                _ => None,
+            }
+        };
+        self.finish_purge(removed.into_iter().collect(), reason)
+    }
+
     /// Drops every key under `prefix` in `bucket`.
     pub fn purge_prefix(&self, bucket: &str, prefix: &str, reason: PurgeReason) -> usize {
-        self.note_invalidation(bucket, prefix, true);
+        self.note_invalidation(bucket, prefix, true, None);
         let removed: Vec<Arc<ObjectMeta>> = {
             let mut objects = self.write_objects();
             let names: Vec<NameKey> = objects
@@ -389,5 +423,33 @@ pub fn slice_key(meta: &ObjectMeta, i: u32) -> SliceKey {
     SliceKey {
         id: Arc::clone(&meta.id),
         index: i,
+        generation: meta.generation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_feed_put_spares_loads_of_the_version_it_names() {
+        let mut inv = Invalidations::default();
+        let started = Instant::now();
+        let name = ("b".to_string(), "k".to_string());
+        inv.keys
+            .insert(name.clone(), (Instant::now(), Some("v2".into())));
+        assert!(
+            !inv.since("b", "k", "v2", started),
+            "the version now current"
+        );
+        assert!(inv.since("b", "k", "v1", started), "an older version");
+        assert!(!inv.since("b", "other", "v1", started));
+        inv.keys.insert(name, (Instant::now(), None));
+        assert!(inv.since("b", "k", "v2", started), "a purge spares nothing");
+        let later = Instant::now();
+        assert!(
+            !inv.since("b", "k", "v1", later),
+            "loads started after the purge"
+        );
     }
 }

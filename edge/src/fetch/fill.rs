@@ -10,13 +10,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 
 use super::Fetcher;
-use super::client::{Kind, object_path, status_error};
 use super::flight::{FillState, Flight, Run};
-use crate::cache::meta::{ObjectMeta, VERSION_HEADER};
+use crate::cache::meta::ObjectMeta;
 use crate::error::EdgeError;
 
 /// Time to the origin's response headers for a GET.
@@ -84,37 +82,13 @@ async fn fetch_from(
     };
     let start = meta.slice_start(first);
     let end = meta.slice_start(last) + meta.slice_len(last) - 1;
-    fetcher.metrics.origin_fetches.inc();
-    let resp = fetcher
-        .origin
-        .signed(
-            Kind::Get,
-            Method::GET,
-            &object_path(&meta.id.bucket, &meta.id.key),
-            &[
-                ("range", format!("bytes={start}-{end}")),
-                // Bytes of another version must never be cut into these slices.
-                ("if-match", meta.quoted_etag()),
-            ],
-            HEADER_TIMEOUT,
-        )
-        .await?;
-    let status = resp.status();
-    let whole = start == 0 && end + 1 == meta.size;
-    let version = resp
-        .headers()
-        .get(VERSION_HEADER)
-        .and_then(|v| v.to_str().ok());
-    if status == StatusCode::PRECONDITION_FAILED
-        || status == StatusCode::NOT_FOUND
-        || version.is_some_and(|v| v != meta.id.version_id)
-    {
-        fetcher.cache.drop_version(meta);
-        return Err(EdgeError::VersionChanged);
-    }
-    if !(status == StatusCode::PARTIAL_CONTENT || (status == StatusCode::OK && whole)) {
-        return Err(status_error(resp).await);
-    }
+    let resp = match fetcher.get_span(meta, (start, end), HEADER_TIMEOUT).await {
+        Err(EdgeError::VersionChanged) => {
+            fetcher.cache.drop_version(meta);
+            return Err(EdgeError::VersionChanged);
+        }
+        other => other?,
+    };
     let mut body = resp.into_body();
     let mut buf = BytesMut::with_capacity(meta.slice_len(first) as usize);
     loop {

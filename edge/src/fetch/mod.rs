@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Response};
+use http::{HeaderMap, Method, Response, StatusCode};
 use hyper::body::Incoming;
 
 use crate::cache::key::NameKey;
@@ -193,44 +193,57 @@ impl Fetcher {
         Err(EdgeError::internal("slice fill kept being abandoned"))
     }
 
-    /// Bytes `start..=end` of exactly the version `shown` describes (the
-    /// headers already sent for it), streamed from the origin uncached.
-    pub async fn pass_span(
+    /// Origin GET of bytes `start..=end` of exactly the version `meta`
+    /// describes (If-Match on its ETag, version id checked); another
+    /// version, or none, is [`EdgeError::VersionChanged`]. Counts as an
+    /// origin fetch.
+    pub(crate) async fn get_span(
         &self,
-        shown: &ObjectMeta,
+        meta: &ObjectMeta,
         (start, end): (u64, u64),
-    ) -> Result<crate::respond::EdgeBody, EdgeError> {
-        use http_body_util::BodyExt;
+        timeout: Duration,
+    ) -> Result<Response<Incoming>, EdgeError> {
         self.metrics.origin_fetches.inc();
         let resp = self
             .origin
             .signed(
                 Kind::Get,
                 Method::GET,
-                &object_path(&shown.id.bucket, &shown.id.key),
+                &object_path(&meta.id.bucket, &meta.id.key),
                 &[
                     ("range", format!("bytes={start}-{end}")),
-                    ("if-match", shown.quoted_etag()),
+                    // Bytes of another version must never be served as these.
+                    ("if-match", meta.quoted_etag()),
                 ],
-                PASS_TIMEOUT,
+                timeout,
             )
             .await?;
         let status = resp.status();
         let version = header_str(resp.headers(), VERSION_HEADER);
-        if status == http::StatusCode::PRECONDITION_FAILED
-            || status == http::StatusCode::NOT_FOUND
-            || (!shown.id.version_id.is_empty()
-                && version.is_some_and(|v| v != shown.id.version_id))
+        if status == StatusCode::PRECONDITION_FAILED
+            || status == StatusCode::NOT_FOUND
+            || (!meta.id.version_id.is_empty() && version.is_some_and(|v| v != meta.id.version_id))
         {
             return Err(EdgeError::VersionChanged);
         }
-        let whole = start == 0 && end + 1 == shown.size;
-        if !(status == http::StatusCode::PARTIAL_CONTENT
-            || (status == http::StatusCode::OK && whole))
-        {
+        let whole = start == 0 && end + 1 == meta.size;
+        if !(status == StatusCode::PARTIAL_CONTENT || (status == StatusCode::OK && whole)) {
             return Err(client::status_error(resp).await);
         }
-        Ok(resp
+        Ok(resp)
+    }
+
+    /// Bytes `start..=end` of exactly the version `shown` describes (the
+    /// headers already sent for it), streamed from the origin uncached.
+    pub async fn pass_span(
+        &self,
+        shown: &ObjectMeta,
+        span: (u64, u64),
+    ) -> Result<crate::respond::EdgeBody, EdgeError> {
+        use http_body_util::BodyExt;
+        Ok(self
+            .get_span(shown, span, PASS_TIMEOUT)
+            .await?
             .into_body()
             .map_err(|e| Box::new(e) as client::BoxError)
             .boxed_unsync())
