@@ -6,7 +6,10 @@
 //!   degraded read / heal path). Lost shards are data shards: losing parity only
 //!   would be a plain re-encode.
 //! - blake3 of one shard-block (1 MiB / k) and of a whole 1 MiB block (bitrot
-//!   hashes), and md5 of 1 MiB (the S3 ETag, for reference).
+//!   hashes), and md5 of 1 MiB (the S3 ETag): md-5 with its assembly
+//!   compressor, and md5-many one stream and 8 / 16 streams side by side
+//!   (what the origin's `md5_batch` does for concurrent uploads; throughput
+//!   counts every lane's bytes).
 //!
 //! Throughput is reported per 1 MiB of object data for the erasure benches
 //! (so encode and reconstruct compare directly against the network rate) and
@@ -126,6 +129,25 @@ fn bench_hashes(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("md5", "1MiB"), |b| {
         b.iter(|| Md5::digest(black_box(&block[..])))
     });
+    let engine = md5_many::Md5Many::new();
+    for lanes in [1usize, 8, 16] {
+        group.throughput(Throughput::Bytes((BLOCK * lanes) as u64));
+        group.bench_function(
+            BenchmarkId::new("md5-many", format!("1MiB x{lanes}")),
+            |b| {
+                let inputs: Vec<&[u8]> = vec![&block[..]; lanes];
+                b.iter(|| {
+                    let mut states = vec![md5_many::Md5State::new(); lanes];
+                    if lanes == 1 {
+                        states[0].update(black_box(&block[..]));
+                    } else {
+                        engine.update_many(&mut states, black_box(&inputs));
+                    }
+                    states
+                })
+            },
+        );
+    }
     group.finish();
 }
 
