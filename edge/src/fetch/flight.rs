@@ -29,15 +29,16 @@ use crate::error::EdgeError;
 /// Outcome of a coalesced run, awaited by every caller.
 pub type SharedResult<T> = Shared<BoxFuture<'static, Result<T, EdgeError>>>;
 
-/// Coalesces concurrent operations with the same key into one task.
+/// Coalesces concurrent operations with the same key into one task: an
+/// [`EarlyGroup`] whose runs publish no partial answer.
 pub struct Group<K, T> {
-    running: Arc<Mutex<HashMap<K, SharedResult<T>>>>,
+    inner: EarlyGroup<K, (), T>,
 }
 
 impl<K, T> Default for Group<K, T> {
     fn default() -> Self {
         Group {
-            running: Arc::new(Mutex::new(HashMap::new())),
+            inner: EarlyGroup::default(),
         }
     }
 }
@@ -54,31 +55,7 @@ where
     where
         F: Future<Output = Result<T, EdgeError>> + Send + 'static,
     {
-        let fut = {
-            let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(f) = running.get(&key) {
-                f.clone()
-            } else {
-                let work = make();
-                let map = Arc::clone(&self.running);
-                let k = key.clone();
-                let task = tokio::spawn(async move {
-                    let out = work.await;
-                    // Done: the next caller starts afresh (with fresh data).
-                    map.lock().unwrap_or_else(|e| e.into_inner()).remove(&k);
-                    out
-                });
-                let shared = async move {
-                    task.await
-                        .unwrap_or_else(|e| Err(EdgeError::internal(format!("task failed: {e}"))))
-                }
-                .boxed()
-                .shared();
-                running.insert(key, shared.clone());
-                shared
-            }
-        };
-        fut.await
+        self.inner.start(key, |_| make()).done.await
     }
 }
 
@@ -140,6 +117,7 @@ where
         let k = key.clone();
         let task = tokio::spawn(async move {
             let out = work.await;
+            // Done: the next caller starts afresh (with fresh data).
             map.lock().unwrap_or_else(|e| e.into_inner()).remove(&k);
             out
         });
