@@ -123,30 +123,9 @@ impl EdgeError {
     }
 }
 
-/// An S3-style `<Error>` document.
+/// An S3-style `<Error>` document (the common writer).
 pub fn error_xml(code: &str, message: &str, resource: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message>\
-         <Resource>{}</Resource></Error>",
-        xml_escape(code),
-        xml_escape(message),
-        xml_escape(resource)
-    )
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
+    gureum_common::s3xml::error_xml(code, message, Some(resource), None)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gureum_common::feed::{ChangeEvent, ChangeOp, ChangesPage};
+use gureum_common::s3xml::S3ErrorDoc;
 use http::{Method, StatusCode};
 
 use crate::app::Edge;
@@ -104,12 +105,7 @@ async fn poll(edge: &Edge, bucket: &str, since: Option<u64>) -> Result<ChangesPa
         .await
         .map_err(|e| e.to_string())?;
     if status != StatusCode::OK {
-        let text = String::from_utf8_lossy(&body);
-        let code = text
-            .split("<Code>")
-            .nth(1)
-            .and_then(|s| s.split("</Code>").next())
-            .unwrap_or("");
+        let code = S3ErrorDoc::parse(&body).map(|e| e.code).unwrap_or_default();
         return Err(format!("origin answered {status} {code}"));
     }
     serde_json::from_slice(&body).map_err(|e| format!("bad change page: {e}"))

@@ -34,6 +34,9 @@ pub struct HealArgs {
     /// Origin URL, e.g. http://127.0.0.1:9000.
     #[arg(long, value_name = "URL")]
     pub endpoint: String,
+    /// Region the requests are signed for (the origin's --region).
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
 }
 
 /// Storage flags shared by `serve` and `reindex`.

@@ -1,17 +1,14 @@
 //! `gureum-origin heal --endpoint URL`: asks a running origin to heal,
 //! shows a progress bar while it works, and exits 0 only when every object
 //! is healed. Requests are SigV4-signed with the root credentials from the
-//! environment (aws-sigv4), like any S3 client would.
+//! environment for `--region` (the common signer), like any S3 client.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::Context;
-use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{
-    PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign,
-};
-use aws_sigv4::sign::v4;
 use bytes::Bytes;
+use gureum_common::s3xml::S3ErrorDoc;
+use gureum_common::sigv4::{Payload, Signer};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -24,7 +21,7 @@ type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Ful
 
 async fn call(
     client: &HttpClient,
-    creds: &RootCredentials,
+    signer: &Signer,
     method: &str,
     url: &str,
 ) -> anyhow::Result<HealStatus> {
@@ -32,32 +29,7 @@ async fn call(
         .method(method)
         .uri(url)
         .body(Full::new(Bytes::new()))?;
-    let identity = Credentials::new(
-        &creds.access_key,
-        &creds.secret_key,
-        None,
-        None,
-        "gureum-heal",
-    )
-    .into();
-    let mut settings = SigningSettings::default();
-    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("s3")
-        .time(SystemTime::now())
-        .settings(settings)
-        .build()?
-        .into();
-    let signable = SignableRequest::new(
-        method,
-        url,
-        std::iter::empty::<(&str, &str)>(),
-        SignableBody::Bytes(b""),
-    )?;
-    let (instructions, _) = sign(signable, &params)?.into_parts();
-    instructions.apply_to_request_http1x(&mut req);
+    signer.sign_request(&mut req, &[], Payload::Bytes(b""))?;
     let resp = client
         .request(req)
         .await
@@ -65,22 +37,20 @@ async fn call(
     let status = resp.status();
     let body = resp.into_body().collect().await?.to_bytes();
     if !status.is_success() {
-        let text = String::from_utf8_lossy(&body);
-        let code = text
-            .split("<Code>")
-            .nth(1)
-            .and_then(|s| s.split("</Code>").next())
-            .unwrap_or("");
-        anyhow::bail!("{url}: HTTP {status} {code}");
+        match S3ErrorDoc::parse(&body) {
+            Some(e) => anyhow::bail!("{url}: HTTP {status} {}: {}", e.code, e.message),
+            None => anyhow::bail!("{url}: HTTP {status}"),
+        }
     }
     serde_json::from_slice(&body).context("unexpected heal status response")
 }
 
 /// Runs the heal client against `endpoint`.
-pub async fn run(endpoint: &str, creds: RootCredentials) -> anyhow::Result<()> {
+pub async fn run(endpoint: &str, region: &str, creds: RootCredentials) -> anyhow::Result<()> {
     let url = format!("{}/_gureum/admin/heal", endpoint.trim_end_matches('/'));
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-    let mut status = call(&client, &creds, "POST", &url).await?;
+    let signer = Signer::s3(&creds.access_key, &creds.secret_key, region);
+    let mut status = call(&client, &signer, "POST", &url).await?;
     let bar = ProgressBar::new(status.total.max(1));
     bar.set_style(
         ProgressStyle::with_template("healing [{bar:40}] {pos}/{len} objects {msg}")
@@ -98,7 +68,7 @@ pub async fn run(endpoint: &str, creds: RootCredentials) -> anyhow::Result<()> {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
-        status = call(&client, &creds, "GET", &url).await?;
+        status = call(&client, &signer, "GET", &url).await?;
     }
     bar.finish();
     println!(

@@ -28,7 +28,7 @@ fn main() {
                     Command::Reindex(args) => server::reindex(args.resolve()?).await,
                     Command::Heal(args) => {
                         let creds = server::RootCredentials::from_env()?;
-                        gureum_origin::heal_cli::run(&args.endpoint, creds).await
+                        gureum_origin::heal_cli::run(&args.endpoint, &args.region, creds).await
                     }
                 }
             })

@@ -37,11 +37,7 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode, sign,
-};
-use aws_sigv4::sign::v4;
+pub use gureum_common::sigv4::{Payload, Signer};
 use md5::{Digest as _, Md5};
 use rand::{Rng, RngCore, SeedableRng};
 use sha2::Sha256;
@@ -422,7 +418,7 @@ impl Origin {
             method,
             target,
             headers,
-            SignableBody::Bytes(body),
+            Payload::Bytes(body),
         ));
         raw_http(self.addr(), method, target, &all, body)
             .await
@@ -934,7 +930,7 @@ pub fn sigv4_headers(
     method: &str,
     target: &str,
     headers: &[(&str, &str)],
-    body: SignableBody<'_>,
+    body: Payload<'_>,
 ) -> Vec<(String, String)> {
     sigv4_headers_at(
         SystemTime::now(),
@@ -958,30 +954,12 @@ pub fn sigv4_headers_at(
     method: &str,
     target: &str,
     headers: &[(&str, &str)],
-    body: SignableBody<'_>,
+    body: Payload<'_>,
 ) -> Vec<(String, String)> {
-    let identity = Credentials::new(access_key, secret_key, None, None, "gureum-tests").into();
-    let mut settings = SigningSettings::default();
-    settings.percent_encoding_mode = PercentEncodingMode::Single;
-    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("s3")
-        .time(time)
-        .settings(settings)
-        .build()
-        .expect("signing params")
-        .into();
     let url = format!("http://{host}{target}");
-    let req = SignableRequest::new(method, url.as_str(), headers.iter().copied(), body)
-        .unwrap_or_else(|e| panic!("signable request {url}: {e}"));
-    let (instructions, _signature) = sign(req, &params).expect("sign").into_parts();
-    instructions
-        .headers()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    Signer::s3(access_key, secret_key, "us-east-1")
+        .sign_at(time, method, &url, headers, body)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The request line and headers of an HTTP/1.1 request (with `Host`,

@@ -6,8 +6,6 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
-use aws_sigv4::http_request::SignableBody;
-use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
 use gureum_tests::*;
 
 fn amz_date(t: SystemTime) -> (String, String) {
@@ -60,8 +58,7 @@ fn form_upload(
     } else {
         sk
     };
-    let key_bytes = generate_signing_key(&secret, now, "us-east-1", "s3");
-    let signature = calculate_signature(key_bytes, policy_b64.as_bytes());
+    let signature = Signer::s3(&ak, &secret, "us-east-1").post_policy_signature(now, &policy_b64);
     let boundary = "gureumformboundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     let mut field = |name: &str, value: &str| {
@@ -295,15 +292,7 @@ async fn virtual_host_style_with_domain() {
     let (ak, sk) = origin.creds();
     let host = format!("vhost.s3.gureum.test:{}", origin.addr().port());
     let signed = |method: &str, target: &str| {
-        let mut h = sigv4_headers(
-            &host,
-            &ak,
-            &sk,
-            method,
-            target,
-            &[],
-            SignableBody::Bytes(b""),
-        );
+        let mut h = sigv4_headers(&host, &ak, &sk, method, target, &[], Payload::Bytes(b""));
         h.push(("host".into(), host.clone()));
         h
     };
@@ -360,7 +349,7 @@ async fn clock_skew_is_request_time_too_skewed() {
             "PUT",
             "/skew/k",
             &[],
-            SignableBody::Bytes(b"x"),
+            Payload::Bytes(b"x"),
         );
         let r = raw_http(origin.addr(), "PUT", "/skew/k", &h, b"x")
             .await
@@ -382,7 +371,7 @@ async fn clock_skew_is_request_time_too_skewed() {
         "PUT",
         "/skew/k",
         &[],
-        SignableBody::Bytes(b"x"),
+        Payload::Bytes(b"x"),
     );
     let r = raw_http(origin.addr(), "PUT", "/skew/k", &h, b"x")
         .await

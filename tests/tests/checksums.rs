@@ -7,15 +7,8 @@
 
 use std::time::SystemTime;
 
-use aws_credential_types::Credentials;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, Delete, ObjectIdentifier};
-use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode, sign,
-};
-use aws_sigv4::sign::v4;
-use bytes::Bytes;
 use gureum_tests::*;
 
 fn crc(alg: crc_fast::CrcAlgorithm, data: &[u8], len: usize) -> String {
@@ -288,52 +281,31 @@ async fn streaming_put(
 ) -> RawResponse {
     let (ak, sk) = origin.creds();
     let host = origin.addr().to_string();
-    let identity = Credentials::new(&ak, &sk, None, None, "gureum-tests").into();
     let time = SystemTime::now();
     let decoded = data.len().to_string();
     let headers = [
         ("content-encoding", "aws-chunked"),
         ("x-amz-decoded-content-length", decoded.as_str()),
     ];
-    let mut settings = SigningSettings::default();
-    settings.percent_encoding_mode = PercentEncodingMode::Single;
-    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("s3")
-        .time(time)
-        .settings(settings)
-        .build()
-        .expect("params")
-        .into();
+    let signer = Signer::s3(&ak, &sk, "us-east-1");
     let url = format!("http://{host}{target}");
-    let req = SignableRequest::new(
-        "PUT",
-        url.as_str(),
-        headers.iter().copied(),
-        SignableBody::Precomputed("STREAMING-AWS4-HMAC-SHA256-PAYLOAD".into()),
-    )
-    .expect("signable");
-    let (instructions, seed) = sign(req, &params).expect("sign").into_parts();
-    let chunk_params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("s3")
-        .time(time)
-        .settings(())
-        .build()
-        .expect("chunk params");
+    let (signed, seed) = signer
+        .sign_with_seed(
+            time,
+            "PUT",
+            &url,
+            &headers,
+            Payload::Precomputed("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+        )
+        .expect("sign");
     let mut body = Vec::new();
     let mut prev = seed;
     let mut pieces: Vec<&[u8]> = data.chunks(chunk).collect();
     pieces.push(&[]);
     for (i, piece) in pieces.iter().enumerate() {
-        let mut sig = v4::sign_chunk(&Bytes::copy_from_slice(piece), &prev, &chunk_params)
-            .expect("sign chunk")
-            .signature()
-            .to_string();
+        let mut sig = signer
+            .chunk_signature(time, piece, &prev)
+            .expect("sign chunk");
         prev = sig.clone();
         if tamper == Some(i) {
             let flipped = if sig.starts_with('0') { "1" } else { "0" };
@@ -347,11 +319,7 @@ async fn streaming_put(
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    all.extend(
-        instructions
-            .headers()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
+    all.extend(signed);
     raw_http(origin.addr(), "PUT", target, &all, &body)
         .await
         .expect("streaming PUT")

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sigv4::http_request::SignableBody;
 use bytes::Bytes;
 use gureum_tests::*;
 use http_body::{Body, Frame, SizeHint};
@@ -132,7 +131,7 @@ async fn interrupted_raw_put(origin: &mut Origin, bucket: &str, key: &str, send:
         "PUT",
         &target,
         &[],
-        SignableBody::UnsignedPayload,
+        Payload::Unsigned,
     );
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let head = request_head(addr, "PUT", &target, &headers, Some(TOTAL as u64));

@@ -5,15 +5,10 @@
 //! credentials. Maps transport failures to 502/504 errors; knows nothing
 //! about caching.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode, sign,
-};
-use aws_sigv4::sign::v4;
 use bytes::Bytes;
+use gureum_common::sigv4::{Payload, Signer};
 use http::{HeaderMap, HeaderValue, Method, Request, Response};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty};
@@ -93,6 +88,8 @@ pub fn query_value(v: &str) -> String {
 pub struct OriginClient {
     http: Client<HttpConnector, OriginBody>,
     cfg: OriginConfig,
+    /// The edge's own credentials (never used for forwarded requests).
+    signer: Signer,
     metrics: Metrics,
 }
 
@@ -109,7 +106,13 @@ impl OriginClient {
             .pool_idle_timeout(Duration::from_secs(300))
             .pool_max_idle_per_host(256)
             .build(conn);
-        OriginClient { http, cfg, metrics }
+        let signer = Signer::s3(&cfg.access_key, &cfg.secret_key, &cfg.region);
+        OriginClient {
+            http,
+            cfg,
+            signer,
+            metrics,
+        }
     }
 
     /// `http://host:port` of the origin.
@@ -140,49 +143,11 @@ impl OriginClient {
         let mut req = req
             .body(Empty::<Bytes>::new().map_err(|e| match e {}).boxed_unsync())
             .map_err(|e| EdgeError::internal(format!("origin request {url}: {e}")))?;
-        self.sign(&mut req, &url, headers)?;
+        let signed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.signer
+            .sign_request(&mut req, &signed, Payload::Unsigned)
+            .map_err(|e| EdgeError::internal(e.to_string()))?;
         self.send(kind, req, timeout).await
-    }
-
-    fn sign(
-        &self,
-        req: &mut Request<OriginBody>,
-        url: &str,
-        headers: &[(&'static str, String)],
-    ) -> Result<(), EdgeError> {
-        let identity = Credentials::new(
-            &self.cfg.access_key,
-            &self.cfg.secret_key,
-            None,
-            None,
-            "gureum-edge",
-        )
-        .into();
-        let mut settings = SigningSettings::default();
-        settings.percent_encoding_mode = PercentEncodingMode::Single;
-        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.cfg.region)
-            .name("s3")
-            .time(SystemTime::now())
-            .settings(settings)
-            .build()
-            .map_err(|e| EdgeError::internal(format!("signing params: {e}")))?
-            .into();
-        let signable = SignableRequest::new(
-            req.method().as_str(),
-            url,
-            headers.iter().map(|(k, v)| (*k, v.as_str())),
-            SignableBody::UnsignedPayload,
-        )
-        .map_err(|e| EdgeError::internal(format!("signing {url}: {e}")))?;
-        let (instructions, _) = sign(signable, &params)
-            .map_err(|e| EdgeError::internal(format!("signing {url}: {e}")))?
-            .into_parts();
-        instructions.apply_to_request_http1x(req);
-        Ok(())
     }
 
     /// Sends a client's request unchanged (the caller set URI and Host).
