@@ -15,10 +15,10 @@ use s3s::service::S3Service;
 use s3s::{Body, HttpError};
 
 use crate::metrics::Metrics;
-use crate::objects::Objects;
+use crate::objects::{CorsRule, Objects};
 use crate::s3::access::OpSlot;
 use crate::s3::cors;
-use crate::store::Store;
+use crate::s3::host::DomainHost;
 
 /// Per-server state the front needs.
 pub struct Front {
@@ -26,12 +26,11 @@ pub struct Front {
     pub s3: S3Service,
     /// Metrics registry.
     pub metrics: Arc<Metrics>,
-    /// Store, for readiness and drive gauges.
-    pub store: Arc<Store>,
-    /// Object layer, for the CORS rules of buckets.
+    /// Object layer: readiness, drive gauges, the CORS rules of buckets.
     pub objects: Arc<Objects>,
-    /// Virtual-host domain, to tell which bucket a request is for.
-    pub domain: Option<String>,
+    /// Virtual-host domain, to tell which bucket a request is for (the
+    /// same parser s3s routes with, so CORS never picks another bucket).
+    pub domain: Option<DomainHost>,
 }
 
 impl Front {
@@ -45,11 +44,7 @@ impl Front {
                 .and_then(|h| h.to_str().ok())
                 .or_else(|| req.uri().host())
                 .unwrap_or("");
-            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-            if let Some(b) = host
-                .strip_suffix(domain.as_str())
-                .and_then(|b| b.strip_suffix('.'))
-            {
+            if let Some(b) = domain.bucket_of(host) {
                 return Some(b.to_string());
             }
         }
@@ -58,7 +53,7 @@ impl Front {
     }
 
     /// The bucket's CORS rules (empty when none or no such bucket).
-    fn cors_rules<B>(&self, req: &Request<B>) -> Vec<crate::index::CorsRule> {
+    fn cors_rules<B>(&self, req: &Request<B>) -> Vec<CorsRule> {
         self.bucket_of(req)
             .and_then(|b| self.objects.head_bucket(&b).ok())
             .map(|b| b.config.cors)
@@ -152,7 +147,7 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
         if req.method() == Method::GET || req.method() == Method::HEAD {
             let local = match req.uri().path() {
                 "/health/live" => Some(text(StatusCode::OK, "ok\n".into(), "text/plain")),
-                "/health/ready" => Some(if front.store.has_write_quorum() {
+                "/health/ready" => Some(if front.objects.has_write_quorum() {
                     text(StatusCode::OK, "ready\n".into(), "text/plain")
                 } else {
                     text(
@@ -163,7 +158,7 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
                 }),
                 "/metrics" => Some(text(
                     StatusCode::OK,
-                    front.metrics.render(&front.store),
+                    front.metrics.render(front.objects.drive_status()),
                     "text/plain; version=0.0.4",
                 )),
                 _ => None,

@@ -9,7 +9,8 @@ use prometheus::{
     TextEncoder,
 };
 
-use crate::store::{Store, StoreMetrics};
+use crate::objects::DriveStatus;
+use crate::store::StoreMetrics;
 
 /// All origin metrics.
 pub struct Metrics {
@@ -92,8 +93,7 @@ impl Metrics {
     }
 
     /// Prometheus text exposition, drive gauges refreshed first.
-    pub fn render(&self, store: &Store) -> String {
-        let status = store.drive_status();
+    pub fn render(&self, status: DriveStatus) -> String {
         self.drives_online.set(status.online as i64);
         self.drives_offline.set(status.offline as i64);
         let mut buf = Vec::new();

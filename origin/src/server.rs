@@ -66,8 +66,11 @@ fn open_storage(cfg: &StorageConfig, metrics: StoreMetrics) -> anyhow::Result<Ob
 pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new()?);
     let objects = Arc::new(open_storage(&cfg.storage, metrics.store.clone())?);
-    let store = Arc::clone(objects.store());
-    let layout = store.layout();
+    let finished = objects.finish_pending_deletions().await?;
+    if finished > 0 {
+        tracing::info!(finished, "finished deletions interrupted by a crash");
+    }
+    let (data, parity) = objects.layout();
     tokio::spawn(lifecycle_loop(
         Arc::clone(&objects),
         LifecycleTiming::from_env()?,
@@ -78,24 +81,28 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
     builder.set_route(GureumRoute::new(Arc::clone(&objects)));
     builder.set_auth(RootAuth::new(creds.access_key, creds.secret_key));
     builder.set_access(RootOnly);
-    if let Some(domain) = &cfg.domain {
-        builder.set_host(
-            crate::s3::host::DomainHost::new(domain)
-                .with_context(|| format!("--domain {domain}: not a valid host name"))?,
-        );
-    }
+    let domain = match &cfg.domain {
+        Some(d) => {
+            let parse = || {
+                crate::s3::host::DomainHost::new(d)
+                    .with_context(|| format!("--domain {d}: not a valid host name"))
+            };
+            builder.set_host(parse()?);
+            Some(parse()?)
+        }
+        None => None,
+    };
     let front = Front {
         s3: builder.build(),
         metrics,
-        store,
         objects,
-        domain: cfg.domain.clone(),
+        domain,
     };
     let listener = TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, data = layout.data, parity = layout.parity, "gureum-origin ready");
+    tracing::info!(%addr, data, parity, "gureum-origin ready");
     // Scripts and tests wait for this exact line on stdout.
     println!("gureum-origin listening on http://{addr}");
     use std::io::Write;

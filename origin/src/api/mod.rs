@@ -11,21 +11,19 @@ use std::sync::Arc;
 
 use http::{Extensions, HeaderMap, Method, Uri};
 use s3s::route::S3Route;
-use s3s::validation::{AwsNameValidation, NameValidation};
+use s3s::validation::NameValidation;
 use s3s::{Body, S3Request, S3Response, S3Result};
 
 use crate::objects::Objects;
+use crate::objects::names::{RESERVED, valid_bucket_name};
 
-/// The reserved path segment of Gureum's own APIs.
-pub const RESERVED: &str = "_gureum";
-
-/// AWS bucket-name rules, plus the reserved `_gureum` segment so s3s lets
-/// these paths through to the route.
+/// The object layer's bucket-name rules, plus the reserved `_gureum`
+/// segment so s3s lets these paths through to the route.
 pub struct GureumNames;
 
 impl NameValidation for GureumNames {
     fn validate_bucket_name(&self, name: &str) -> bool {
-        name == RESERVED || AwsNameValidation::new().validate_bucket_name(name)
+        name == RESERVED || valid_bucket_name(name)
     }
 }
 

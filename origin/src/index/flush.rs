@@ -1,5 +1,5 @@
 //! Group commit for the index: many writers waiting to make their rows
-//! durable share one `sled::Db::flush`, run on a blocking thread.
+//! durable share one engine flush (`Kv::flush`), run on a blocking thread.
 //!
 //! Why not `flush_async`: sled 0.34 runs it on its own small IO pool, and
 //! when every pool thread is parked in a flush that waits on a buffer write
@@ -8,9 +8,11 @@
 //! tokio's blocking pool cannot starve sled's writers, and coalescing keeps
 //! one fsync per batch instead of one per request. Never touches records.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::IndexError;
+use super::kv::Kv;
 
 /// Coalesces flush requests: a caller returns once a flush that started
 /// after its own write has finished.
@@ -33,7 +35,7 @@ impl GroupFlush {
     }
 
     /// Makes every write that happened before this call durable.
-    pub(super) async fn flush(&self, db: &sled::Db) -> Result<(), IndexError> {
+    pub(super) async fn flush(&self, kv: &Arc<dyn Kv>) -> Result<(), IndexError> {
         let ticket = self.requested.fetch_add(1, Ordering::SeqCst) + 1;
         let _turn = self.lock.lock().await;
         if self.done.load(Ordering::SeqCst) >= ticket {
@@ -42,8 +44,8 @@ impl GroupFlush {
         // Every ticket up to here was taken after its write, so this one
         // flush covers all of them.
         let upto = self.requested.load(Ordering::SeqCst);
-        let db = db.clone();
-        tokio::task::spawn_blocking(move || db.flush())
+        let kv = Arc::clone(kv);
+        tokio::task::spawn_blocking(move || kv.flush())
             .await
             .map_err(|_| IndexError::FlushTask)??;
         self.done.store(upto, Ordering::SeqCst);
@@ -54,22 +56,21 @@ impl GroupFlush {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::kv::Tree;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_flushes_all_finish() {
-        let dir = std::env::temp_dir().join(format!("gureum-flush-{}", std::process::id()));
-        let db = sled::Config::new()
-            .path(&dir)
-            .temporary(true)
-            .open()
-            .expect("open");
-        let gate = std::sync::Arc::new(GroupFlush::new());
+        // On sled: the deadlock this module exists to avoid was sled's.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kv: Arc<dyn Kv> = Arc::new(crate::index::SledKv::open(dir.path()).expect("open"));
+        let gate = Arc::new(GroupFlush::new());
         let mut tasks = Vec::new();
         for i in 0..200u32 {
-            let (db, gate) = (db.clone(), gate.clone());
+            let (kv, gate) = (Arc::clone(&kv), Arc::clone(&gate));
             tasks.push(tokio::spawn(async move {
-                db.insert(i.to_be_bytes(), vec![0u8; 512]).expect("insert");
-                gate.flush(&db).await.expect("flush");
+                kv.insert(Tree::Versions, &i.to_be_bytes(), vec![0u8; 512])
+                    .expect("insert");
+                gate.flush(&kv).await.expect("flush");
             }));
         }
         for t in tasks {
@@ -79,6 +80,13 @@ mod tests {
                 .expect("task");
         }
         assert!(gate.done.load(Ordering::SeqCst) >= 1);
-        assert_eq!(db.len(), 200);
+        let rows = kv
+            .range(
+                Tree::Versions,
+                std::ops::Bound::Unbounded,
+                std::ops::Bound::Unbounded,
+            )
+            .count();
+        assert_eq!(rows, 200);
     }
 }

@@ -4,49 +4,11 @@
 //! come back in order). Part bytes live on the drives; these rows say
 //! which data directory is the part's current one.
 
-use std::collections::BTreeMap;
+use std::ops::Bound;
 
-use serde::{Deserialize, Serialize};
-
-use super::{Index, IndexError, decode, encode, object_key};
-use crate::store::{PartData, StoredHeaders};
-
-/// A multipart upload in progress.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UploadRecord {
-    /// Bucket.
-    pub bucket: String,
-    /// Key the object will have.
-    pub key: String,
-    /// Upload id.
-    pub upload_id: String,
-    /// Creation time, unix ms.
-    pub initiated_ms: i64,
-    /// Headers the object will carry.
-    pub headers: StoredHeaders,
-    /// User metadata the object will carry.
-    pub user_meta: BTreeMap<String, String>,
-    /// Tags the object will carry.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
-    /// Checksum algorithm every part carries (S3's name), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checksum_algorithm: Option<String>,
-    /// FULL_OBJECT or COMPOSITE, with `checksum_algorithm`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checksum_type: Option<String>,
-}
-
-/// One uploaded part.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PartRecord {
-    /// Part number.
-    pub number: u32,
-    /// Upload time, unix ms.
-    pub mtime_ms: i64,
-    /// Where its data is and what it hashes to.
-    pub data: PartData,
-}
+use super::kv::{Batch, Tree, scan_prefix};
+use super::rows::{UploadPartRow, UploadRow};
+use super::{Index, IndexError, bucket_end, decode, encode, object_key};
 
 fn upload_key(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
     let mut k = object_key(bucket, key.as_bytes());
@@ -64,9 +26,10 @@ fn part_key(upload_id: &str, number: u32) -> Vec<u8> {
 
 impl Index {
     /// Records a new upload.
-    pub async fn put_upload(&self, rec: &UploadRecord) -> Result<(), IndexError> {
-        self.uploads.insert(
-            upload_key(&rec.bucket, &rec.key, &rec.upload_id),
+    pub async fn put_upload(&self, rec: &UploadRow) -> Result<(), IndexError> {
+        self.kv.insert(
+            Tree::Uploads,
+            &upload_key(&rec.bucket, &rec.key, &rec.upload_id),
             encode(rec)?,
         )?;
         self.flush().await
@@ -78,22 +41,23 @@ impl Index {
         bucket: &str,
         key: &str,
         upload_id: &str,
-    ) -> Result<Option<UploadRecord>, IndexError> {
-        self.uploads
-            .get(upload_key(bucket, key, upload_id))?
-            .map(|v| decode(&v))
-            .transpose()
+    ) -> Result<Option<UploadRow>, IndexError> {
+        self.get_row(Tree::Uploads, &upload_key(bucket, key, upload_id))
     }
 
-    /// Forgets an upload and all its part rows.
-    pub async fn delete_upload(&self, rec: &UploadRecord) -> Result<(), IndexError> {
-        self.uploads
-            .remove(upload_key(&rec.bucket, &rec.key, &rec.upload_id))?;
+    /// Forgets an upload and all its part rows, in one atomic batch.
+    pub async fn delete_upload(&self, rec: &UploadRow) -> Result<(), IndexError> {
+        let mut batch = Batch::new();
+        batch.remove(
+            Tree::Uploads,
+            upload_key(&rec.bucket, &rec.key, &rec.upload_id),
+        );
         let mut prefix = rec.upload_id.as_bytes().to_vec();
         prefix.push(0);
-        for k in self.parts.scan_prefix(prefix).keys() {
-            self.parts.remove(k?)?;
+        for row in scan_prefix(self.kv.as_ref(), Tree::Parts, &prefix) {
+            batch.remove(Tree::Parts, row?.0);
         }
+        self.kv.apply(&batch)?;
         self.flush().await
     }
 
@@ -101,11 +65,11 @@ impl Index {
     pub async fn put_part(
         &self,
         upload_id: &str,
-        rec: &PartRecord,
-    ) -> Result<Option<PartRecord>, IndexError> {
+        rec: &UploadPartRow,
+    ) -> Result<Option<UploadPartRow>, IndexError> {
         let old = self
-            .parts
-            .insert(part_key(upload_id, rec.number), encode(rec)?)?;
+            .kv
+            .insert(Tree::Parts, &part_key(upload_id, rec.number), encode(rec)?)?;
         self.flush().await?;
         old.map(|v| decode(&v)).transpose()
     }
@@ -116,14 +80,12 @@ impl Index {
         upload_id: &str,
         after: u32,
         limit: usize,
-    ) -> Result<Vec<PartRecord>, IndexError> {
+    ) -> Result<Vec<UploadPartRow>, IndexError> {
         let start = part_key(upload_id, after.saturating_add(1));
         let mut end = upload_id.as_bytes().to_vec();
         end.push(1);
-        self.parts
-            .range(start..end)
+        self.rows(Tree::Parts, Bound::Included(start), Bound::Excluded(end))
             .take(limit)
-            .map(|r| decode(&r?.1))
             .collect()
     }
 
@@ -134,7 +96,7 @@ impl Index {
         bucket: &str,
         prefix: &str,
         after: Option<(&str, &str)>,
-    ) -> impl Iterator<Item = Result<UploadRecord, IndexError>> + use<> {
+    ) -> impl Iterator<Item = Result<UploadRow, IndexError>> + use<> {
         let start = match after {
             Some((k, id)) if !id.is_empty() => {
                 let mut s = upload_key(bucket, k, id);
@@ -151,12 +113,12 @@ impl Index {
         };
         // Uploads under `prefix` are one contiguous run starting here.
         let start = start.max(object_key(bucket, prefix.as_bytes()));
-        let mut end = bucket.as_bytes().to_vec();
-        end.push(1);
         let prefix = prefix.to_string();
-        self.uploads
-            .range(start..end)
-            .map(|r| decode::<UploadRecord>(&r?.1))
-            .take_while(move |r| r.as_ref().map_or(true, |u| u.key.starts_with(&prefix)))
+        self.rows::<UploadRow>(
+            Tree::Uploads,
+            Bound::Included(start),
+            Bound::Excluded(bucket_end(bucket)),
+        )
+        .take_while(move |r| r.as_ref().map_or(true, |u| u.key.starts_with(&prefix)))
     }
 }

@@ -11,25 +11,27 @@
 
 use std::ops::Bound;
 
-use super::{Index, IndexError, decode, encode, object_key};
-use crate::store::ObjectInfo;
+use super::kv::{Batch, Tree};
+use super::rows::{DeletionRow, VersionRow};
+use super::{Index, IndexError, bucket_end, encode, object_key};
 
 /// What a change to a key's versions did.
 #[derive(Debug, Default)]
 pub struct VersionChange {
     /// Versions dropped from the index by this change (a `null` version
-    /// replaced by a new one); their data is the caller's to delete.
-    pub dropped: Vec<ObjectInfo>,
+    /// replaced by a new one); their data is the caller's to delete, and a
+    /// pending-deletion row says so until it is done.
+    pub dropped: Vec<VersionRow>,
     /// The newest version before (maybe a delete marker).
-    pub before: Option<ObjectInfo>,
+    pub before: Option<VersionRow>,
     /// The newest version after (maybe a delete marker).
-    pub after: Option<ObjectInfo>,
+    pub after: Option<VersionRow>,
 }
 
 impl VersionChange {
     /// The current object changed (what edges must hear about).
     pub fn current_changed(&self) -> bool {
-        let id = |v: &Option<ObjectInfo>| {
+        let id = |v: &Option<VersionRow>| {
             v.as_ref()
                 .filter(|i| !i.delete_marker)
                 .map(|i| i.version_id.clone())
@@ -44,7 +46,7 @@ fn inv(version_id: &str) -> Vec<u8> {
 }
 
 /// Row key of one version.
-fn version_key(bucket: &str, key: &str, version_id: &str) -> Vec<u8> {
+pub(super) fn version_key(bucket: &str, key: &str, version_id: &str) -> Vec<u8> {
     let mut k = object_key(bucket, key.as_bytes());
     k.push(0);
     k.extend(inv(version_id));
@@ -76,13 +78,38 @@ pub enum VersionsFrom {
     AfterVersion(String, String),
 }
 
+/// Sets (or clears) the `objects` row of `key` in `batch` from `latest`,
+/// the key's newest version once the batch is applied.
+fn set_current(
+    batch: &mut Batch,
+    bucket: &str,
+    key: &str,
+    latest: Option<&VersionRow>,
+) -> Result<(), IndexError> {
+    let row = object_key(bucket, key.as_bytes());
+    match latest {
+        Some(v) if !v.delete_marker => batch.insert(Tree::Objects, row, encode(v)?),
+        _ => batch.remove(Tree::Objects, row),
+    }
+    Ok(())
+}
+
+/// Newest first, as the `versions` tree orders them.
+fn newest(versions: &[VersionRow]) -> Option<&VersionRow> {
+    versions
+        .iter()
+        .max_by(|a, b| a.version_id.cmp(&b.version_id))
+}
+
 impl Index {
     /// Every version of `key`, newest first.
-    pub fn key_versions(&self, bucket: &str, key: &str) -> Result<Vec<ObjectInfo>, IndexError> {
-        self.versions
-            .range(key_start(bucket, key.as_bytes())..key_end(bucket, key.as_bytes()))
-            .map(|r| decode(&r?.1))
-            .collect()
+    pub fn key_versions(&self, bucket: &str, key: &str) -> Result<Vec<VersionRow>, IndexError> {
+        self.rows(
+            Tree::Versions,
+            Bound::Included(key_start(bucket, key.as_bytes())),
+            Bound::Excluded(key_end(bucket, key.as_bytes())),
+        )
+        .collect()
     }
 
     /// The newest version of `key`, delete markers included.
@@ -90,12 +117,14 @@ impl Index {
         &self,
         bucket: &str,
         key: &str,
-    ) -> Result<Option<ObjectInfo>, IndexError> {
-        self.versions
-            .range(key_start(bucket, key.as_bytes())..key_end(bucket, key.as_bytes()))
-            .next()
-            .map(|r| decode(&r?.1))
-            .transpose()
+    ) -> Result<Option<VersionRow>, IndexError> {
+        self.rows(
+            Tree::Versions,
+            Bound::Included(key_start(bucket, key.as_bytes())),
+            Bound::Excluded(key_end(bucket, key.as_bytes())),
+        )
+        .next()
+        .transpose()
     }
 
     /// The version S3 calls `s3_version_id` (`null` included).
@@ -104,13 +133,9 @@ impl Index {
         bucket: &str,
         key: &str,
         s3_version_id: &str,
-    ) -> Result<Option<ObjectInfo>, IndexError> {
+    ) -> Result<Option<VersionRow>, IndexError> {
         if s3_version_id != "null" {
-            return self
-                .versions
-                .get(version_key(bucket, key, s3_version_id))?
-                .map(|v| decode(&v))
-                .transpose();
+            return self.get_row(Tree::Versions, &version_key(bucket, key, s3_version_id));
         }
         Ok(self
             .key_versions(bucket, key)?
@@ -123,40 +148,47 @@ impl Index {
         &self,
         bucket: &str,
         from: VersionsFrom,
-    ) -> impl Iterator<Item = Result<ObjectInfo, IndexError>> + use<> {
+    ) -> impl Iterator<Item = Result<VersionRow, IndexError>> + use<> {
         let lo = match from {
             VersionsFrom::Key(k) => Bound::Included(key_start(bucket, &k)),
             VersionsFrom::AfterKey(k) => Bound::Included(key_end(bucket, &k)),
             VersionsFrom::AfterVersion(k, v) => Bound::Excluded(version_key(bucket, &k, &v)),
         };
-        let mut hi = bucket.as_bytes().to_vec();
-        hi.push(1);
-        self.versions
-            .range::<Vec<u8>, _>((lo, Bound::Excluded(hi)))
-            .map(|r| decode(&r?.1))
+        self.rows(Tree::Versions, lo, Bound::Excluded(bucket_end(bucket)))
     }
 
     /// Adds a version (already on the drives) and recomputes the current
-    /// one. A new `null` version replaces the old `null` version.
-    pub async fn commit_version(&self, info: &ObjectInfo) -> Result<VersionChange, IndexError> {
+    /// one, in one atomic batch. A new `null` version replaces the old
+    /// `null` version, which gets a pending-deletion row.
+    pub async fn commit_version(&self, info: &VersionRow) -> Result<VersionChange, IndexError> {
         let change = {
             let _guard = self.commit_lock.lock().map_err(|_| IndexError::Poisoned)?;
-            let before = self.latest_version(&info.bucket, &info.key)?;
+            let mut versions = self.key_versions(&info.bucket, &info.key)?;
+            let before = versions.first().cloned();
+            let mut batch = Batch::new();
             let mut dropped = Vec::new();
             if info.null_version {
-                for v in self.key_versions(&info.bucket, &info.key)? {
-                    if v.null_version && v.version_id != info.version_id {
-                        self.versions
-                            .remove(version_key(&v.bucket, &v.key, &v.version_id))?;
-                        dropped.push(v);
+                versions.retain(|v| {
+                    let replaced = v.null_version && v.version_id != info.version_id;
+                    if replaced {
+                        dropped.push(v.clone());
                     }
+                    !replaced
+                });
+                for v in &dropped {
+                    self.stage_removal(&mut batch, v)?;
                 }
             }
-            self.versions.insert(
+            batch.insert(
+                Tree::Versions,
                 version_key(&info.bucket, &info.key, &info.version_id),
                 encode(info)?,
-            )?;
-            let after = self.refresh_current(&info.bucket, &info.key)?;
+            );
+            versions.retain(|v| v.version_id != info.version_id);
+            versions.push(info.clone());
+            let after = newest(&versions).cloned();
+            set_current(&mut batch, &info.bucket, &info.key, after.as_ref())?;
+            self.kv.apply(&batch)?;
             VersionChange {
                 dropped,
                 before,
@@ -167,23 +199,29 @@ impl Index {
         Ok(change)
     }
 
-    /// Removes one version (internal id); returns it (None when it was not
-    /// there) and what changed.
+    /// Removes one version (internal id) and recomputes the current one,
+    /// atomically and durably, leaving a pending-deletion row for its
+    /// drive files (see `deletions`). Returns the version (None when it was
+    /// not there) and what changed.
     pub async fn remove_version(
         &self,
         bucket: &str,
         key: &str,
         version_id: &str,
-    ) -> Result<(Option<ObjectInfo>, VersionChange), IndexError> {
+    ) -> Result<(Option<VersionRow>, VersionChange), IndexError> {
         let (removed, change) = {
             let _guard = self.commit_lock.lock().map_err(|_| IndexError::Poisoned)?;
-            let before = self.latest_version(bucket, key)?;
-            let removed: Option<ObjectInfo> = self
-                .versions
-                .remove(version_key(bucket, key, version_id))?
-                .map(|v| decode(&v))
-                .transpose()?;
-            let after = self.refresh_current(bucket, key)?;
+            let mut versions = self.key_versions(bucket, key)?;
+            let before = versions.first().cloned();
+            let pos = versions.iter().position(|v| v.version_id == version_id);
+            let removed = pos.map(|p| versions.remove(p));
+            if let Some(r) = &removed {
+                let mut batch = Batch::new();
+                self.stage_removal(&mut batch, r)?;
+                set_current(&mut batch, bucket, key, newest(&versions))?;
+                self.kv.apply(&batch)?;
+            }
+            let after = newest(&versions).cloned();
             (
                 removed,
                 VersionChange {
@@ -197,36 +235,44 @@ impl Index {
         Ok((removed, change))
     }
 
+    /// Adds to `batch` the removal of version `v` and its pending-deletion row.
+    fn stage_removal(&self, batch: &mut Batch, v: &VersionRow) -> Result<(), IndexError> {
+        batch.remove(
+            Tree::Versions,
+            version_key(&v.bucket, &v.key, &v.version_id),
+        );
+        let pending = DeletionRow {
+            bucket: v.bucket.clone(),
+            key: v.key.clone(),
+            version_id: v.version_id.clone(),
+        };
+        batch.insert(
+            Tree::Deletions,
+            super::deletions::deletion_key(&pending),
+            encode(&pending)?,
+        );
+        Ok(())
+    }
+
     /// Rewrites a version's record in place (tags); the current row too
     /// when it is that version. False when the version is gone.
-    pub async fn update_version(&self, info: &ObjectInfo) -> Result<bool, IndexError> {
+    pub async fn update_version(&self, info: &VersionRow) -> Result<bool, IndexError> {
         {
             let _guard = self.commit_lock.lock().map_err(|_| IndexError::Poisoned)?;
             let k = version_key(&info.bucket, &info.key, &info.version_id);
-            if self.versions.get(&k)?.is_none() {
+            if self.kv.get(Tree::Versions, &k)?.is_none() {
                 return Ok(false);
             }
-            self.versions.insert(k, encode(info)?)?;
-            self.refresh_current(&info.bucket, &info.key)?;
+            let mut versions = self.key_versions(&info.bucket, &info.key)?;
+            versions.retain(|v| v.version_id != info.version_id);
+            versions.push(info.clone());
+            let mut batch = Batch::new();
+            batch.insert(Tree::Versions, k, encode(info)?);
+            set_current(&mut batch, &info.bucket, &info.key, newest(&versions))?;
+            self.kv.apply(&batch)?;
         }
         self.flush().await?;
         Ok(true)
-    }
-
-    /// Sets the `objects` row of `key` from its newest version (none when
-    /// that is a delete marker or there is no version). Caller holds the lock.
-    fn refresh_current(&self, bucket: &str, key: &str) -> Result<Option<ObjectInfo>, IndexError> {
-        let latest = self.latest_version(bucket, key)?;
-        let row = object_key(bucket, key.as_bytes());
-        match &latest {
-            Some(v) if !v.delete_marker => {
-                self.objects.insert(row, encode(v)?)?;
-            }
-            _ => {
-                self.objects.remove(row)?;
-            }
-        }
-        Ok(latest)
     }
 
     /// Loads versions in bulk (reindex): inserts them all, then derives
@@ -234,39 +280,42 @@ impl Index {
     /// kept; older ones are returned for the caller to delete.
     pub(super) fn load_versions(
         &self,
-        versions: &[ObjectInfo],
-    ) -> Result<Vec<ObjectInfo>, IndexError> {
+        versions: &[VersionRow],
+    ) -> Result<Vec<VersionRow>, IndexError> {
         let _guard = self.commit_lock.lock().map_err(|_| IndexError::Poisoned)?;
         let mut stale = Vec::new();
-        let mut keys = std::collections::BTreeSet::new();
-        let mut nulls: std::collections::HashMap<(String, String), ObjectInfo> =
-            std::collections::HashMap::new();
+        let mut keys: std::collections::BTreeMap<(String, String), Vec<VersionRow>> =
+            std::collections::BTreeMap::new();
         for v in versions {
-            if v.null_version {
-                let slot = (v.bucket.clone(), v.key.clone());
-                match nulls.get(&slot) {
-                    Some(cur) if cur.version_id > v.version_id => {
-                        stale.push(v.clone());
-                        continue;
-                    }
-                    Some(cur) => {
-                        stale.push(cur.clone());
-                        self.versions.remove(version_key(
-                            &cur.bucket,
-                            &cur.key,
-                            &cur.version_id,
-                        ))?;
-                    }
-                    None => {}
-                }
-                nulls.insert(slot, v.clone());
-            }
-            self.versions
-                .insert(version_key(&v.bucket, &v.key, &v.version_id), encode(v)?)?;
-            keys.insert((v.bucket.clone(), v.key.clone()));
+            keys.entry((v.bucket.clone(), v.key.clone()))
+                .or_default()
+                .push(v.clone());
         }
-        for (bucket, key) in keys {
-            self.refresh_current(&bucket, &key)?;
+        for ((bucket, key), mut vs) in keys {
+            // Newest null version wins; older ones are stale.
+            vs.sort_by(|a, b| b.version_id.cmp(&a.version_id));
+            let mut seen_null = false;
+            vs.retain(|v| {
+                if !v.null_version {
+                    return true;
+                }
+                if seen_null {
+                    stale.push(v.clone());
+                    return false;
+                }
+                seen_null = true;
+                true
+            });
+            let mut batch = Batch::new();
+            for v in &vs {
+                batch.insert(
+                    Tree::Versions,
+                    version_key(&v.bucket, &v.key, &v.version_id),
+                    encode(v)?,
+                );
+            }
+            set_current(&mut batch, &bucket, &key, vs.first())?;
+            self.kv.apply(&batch)?;
         }
         Ok(stale)
     }
@@ -274,36 +323,11 @@ impl Index {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::store::{Layout, new_id};
-
-    fn version(key: &str, null: bool, marker: bool) -> ObjectInfo {
-        ObjectInfo {
-            bucket: "b".into(),
-            key: key.into(),
-            version_id: new_id(),
-            size: 1,
-            etag: "e".into(),
-            mtime_ms: 0,
-            layout: Layout {
-                data: 1,
-                parity: 0,
-                block_size: 1 << 20,
-            },
-            headers: Default::default(),
-            user_meta: Default::default(),
-            parts: Vec::new(),
-            delete_marker: marker,
-            null_version: null,
-            tags: Default::default(),
-            checksum: None,
-        }
-    }
+    use super::super::test_rows::{memory_index, version};
 
     #[tokio::test]
     async fn versions_order_and_current() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let idx = Index::open(dir.path()).expect("open");
+        let idx = memory_index();
         let v1 = version("k", false, false);
         let v2 = version("k", false, false);
         idx.commit_version(&v1).await.expect("v1");
@@ -350,5 +374,19 @@ mod tests {
                 .map(|v| v.version_id),
             Some(n2.version_id)
         );
+        // The marker removed and the null version replaced both wait for
+        // their drive files to go.
+        let pending: Vec<String> = idx
+            .pending_deletions()
+            .expect("pending")
+            .into_iter()
+            .map(|d| d.version_id)
+            .collect();
+        assert_eq!(pending.len(), 2);
+        assert!(pending.contains(&m.version_id) && pending.contains(&n1.version_id));
+        for d in idx.pending_deletions().expect("pending") {
+            idx.finish_deletion(&d).await.expect("finish");
+        }
+        assert!(idx.pending_deletions().expect("pending").is_empty());
     }
 }

@@ -2,8 +2,10 @@
 //! lifecycle). Settings are written to the drives' bucket markers first and
 //! the index second, like everything else, so a reindex restores them.
 
+use super::names::{RESERVED, valid_bucket_name};
+use super::records::{BucketConfig, BucketRecord};
+use super::rows::{bucket_record, bucket_row};
 use super::{ObjectError, Objects};
-use crate::index::{BucketConfig, BucketRecord};
 use crate::store::BucketMarker;
 
 /// The index record a drive marker describes.
@@ -26,8 +28,7 @@ pub(super) fn record_from_marker(m: &BucketMarker) -> BucketRecord {
 fn marker_of(rec: &BucketRecord) -> Result<BucketMarker, ObjectError> {
     let mut m = BucketMarker::new(&rec.name, serde_json::Value::Null);
     m.created_ms = rec.created_ms;
-    m.config = serde_json::to_value(&rec.config)
-        .map_err(|e| ObjectError::Store(crate::store::StoreError::Internal(e.to_string())))?;
+    m.config = serde_json::to_value(&rec.config).map_err(ObjectError::internal)?;
     Ok(m)
 }
 
@@ -35,12 +36,14 @@ impl Objects {
     pub(super) fn require_bucket(&self, bucket: &str) -> Result<BucketRecord, ObjectError> {
         self.index
             .get_bucket(bucket)?
+            .map(bucket_record)
+            .transpose()?
             .ok_or(ObjectError::NoSuchBucket)
     }
 
     /// Creates a bucket on the drives, then in the index.
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), ObjectError> {
-        if bucket == crate::api::RESERVED {
+        if bucket == RESERVED || !valid_bucket_name(bucket) {
             return Err(ObjectError::ReservedName);
         }
         let _guard = self.bucket_lock.lock().await;
@@ -50,7 +53,7 @@ impl Objects {
         let marker = BucketMarker::new(bucket, serde_json::Value::Null);
         let rec = record_from_marker(&marker);
         self.store.write_bucket(marker).await?;
-        self.index.put_bucket(&rec).await?;
+        self.index.put_bucket(&bucket_row(&rec)?).await?;
         Ok(())
     }
 
@@ -61,7 +64,11 @@ impl Objects {
 
     /// Every bucket.
     pub fn list_buckets(&self) -> Result<Vec<BucketRecord>, ObjectError> {
-        Ok(self.index.list_buckets()?)
+        self.index
+            .list_buckets()?
+            .into_iter()
+            .map(bucket_record)
+            .collect()
     }
 
     /// Deletes a bucket with no versions, delete markers or uploads left.
@@ -75,6 +82,7 @@ impl Objects {
         let uploads: Vec<_> = self
             .index
             .list_uploads(bucket, "", None)
+            .map(|r| r.map(super::rows::upload_record))
             .collect::<Result<_, _>>()?;
         for up in &uploads {
             self.abort_upload(up).await?;
@@ -94,7 +102,7 @@ impl Objects {
         let mut rec = self.require_bucket(bucket)?;
         edit(&mut rec.config);
         self.store.write_bucket(marker_of(&rec)?).await?;
-        self.index.put_bucket(&rec).await?;
+        self.index.put_bucket(&bucket_row(&rec)?).await?;
         Ok(rec)
     }
 }

@@ -1,4 +1,7 @@
-//! Errors of the object layer; `s3::error` maps each to its S3 code.
+//! Errors of the object layer; `s3::error` maps each to its S3 code. Store
+//! failures a client can act on become variants of their own here, so the
+//! S3 layer never needs to know the store's or the index's error types;
+//! everything else stays `Storage`/`Index` with its source kept.
 
 use crate::index::IndexError;
 use crate::store::StoreError;
@@ -66,10 +69,71 @@ pub enum ObjectError {
     /// A condition header (If-Match / If-None-Match ...) did not hold.
     #[error("At least one of the pre-conditions you specified did not hold")]
     PreconditionFailed,
-    /// Storage engine failure.
+    /// Content-MD5 did not match the body.
+    #[error("The Content-MD5 you specified did not match what we received.")]
+    BadDigest,
+    /// An `x-amz-checksum-*` value did not match the body.
+    #[error("The {0} you specified did not match the calculated checksum.")]
+    BadChecksum(&'static str),
+    /// A trailer announced in `x-amz-trailer` never arrived.
+    #[error("The x-amz-checksum-{0} trailer was announced but not sent.")]
+    MissingTrailer(&'static str),
+    /// Body shorter or longer than announced.
+    #[error(
+        "You did not provide the number of bytes specified by the Content-Length HTTP header ({got} of {expected})"
+    )]
+    IncompleteBody {
+        /// Bytes received.
+        got: u64,
+        /// Bytes announced.
+        expected: u64,
+    },
+    /// The request body broke off or failed to decode (text from s3s).
+    #[error("request body: {0}")]
+    Body(String),
+    /// Fewer drives than the write quorum took the write.
+    #[error("Not enough drives online to write ({ok} of {needed} needed)")]
+    WriteQuorum {
+        /// Drives that succeeded.
+        ok: usize,
+        /// Drives needed.
+        needed: usize,
+    },
+    /// Too few intact shards to read.
+    #[error("Not enough intact drives to read this object")]
+    NotEnoughShards,
+    /// Any other storage engine failure (a bug or a disk problem).
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Storage(StoreError),
     /// Index failure.
     #[error(transparent)]
     Index(#[from] IndexError),
+    /// A broken invariant of this layer.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ObjectError {
+    /// An internal error from anything displayable.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ObjectError::Internal(e.to_string())
+    }
+}
+
+impl From<StoreError> for ObjectError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::BadDigest => ObjectError::BadDigest,
+            StoreError::BadChecksum(alg) => ObjectError::BadChecksum(alg),
+            StoreError::MissingTrailer(alg) => ObjectError::MissingTrailer(alg),
+            StoreError::IncompleteBody { got, expected } => {
+                ObjectError::IncompleteBody { got, expected }
+            }
+            StoreError::Body(msg) => ObjectError::Body(msg),
+            StoreError::WriteQuorum { ok, needed } => ObjectError::WriteQuorum { ok, needed },
+            StoreError::NotEnoughShards => ObjectError::NotEnoughShards,
+            StoreError::VersionGone => ObjectError::NoSuchKey,
+            other => ObjectError::Storage(other),
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 use std::sync::Mutex;
 
+use super::rows::object_info;
 use super::{ObjectError, Objects};
 use crate::index::VersionsFrom;
 
@@ -38,7 +39,7 @@ impl Objects {
         };
         let formatted = self.store.reformat_blank_drives().await?;
         set(&|s| s.drives_formatted = formatted.len() as u64);
-        let buckets = self.index.list_buckets()?;
+        let buckets = self.list_buckets()?;
         let mut total = 0u64;
         for b in &buckets {
             total += self
@@ -52,6 +53,7 @@ impl Objects {
             let objects: Vec<_> = self
                 .index
                 .scan_versions(&b.name, VersionsFrom::Key(Vec::new()))
+                .map(|r| r.map(object_info))
                 .collect::<Result<_, _>>()?;
             for info in objects {
                 match self.store.heal_version(&info).await {

@@ -7,9 +7,10 @@
 
 use std::time::Duration;
 
-use super::{ObjectError, Objects};
-use crate::index::{LifecycleRule, VersionsFrom};
-use crate::store::ObjectInfo;
+use super::records::LifecycleRule;
+use super::rows::{object_info, upload_record};
+use super::{ObjectError, ObjectInfo, Objects};
+use crate::index::VersionsFrom;
 
 /// The sweep's notion of time: now, and how long a lifecycle "day" is
 /// (a real day, except in tests that cannot wait one).
@@ -45,7 +46,7 @@ impl Objects {
         clock: LifecycleClock,
     ) -> Result<LifecycleReport, ObjectError> {
         let mut report = LifecycleReport::default();
-        for bucket in self.index.list_buckets()? {
+        for bucket in self.list_buckets()? {
             for rule in bucket.config.lifecycle.iter().filter(|r| r.enabled) {
                 self.apply_rule(&bucket.name, rule, clock, &mut report)
                     .await?;
@@ -74,6 +75,7 @@ impl Objects {
                 .scan_objects(bucket, std::ops::Bound::Included(prefix.as_bytes()))
                 .take_while(|r| r.as_ref().map_or(true, |i| i.key.starts_with(prefix)))
                 .filter(|r| r.as_ref().map_or(true, |i| i.mtime_ms <= cutoff))
+                .map(|r| r.map(object_info))
                 .collect::<Result<_, _>>()?;
             for info in due {
                 self.delete_object(bucket, &info.key, None).await?;
@@ -89,7 +91,7 @@ impl Objects {
                 .index
                 .scan_versions(bucket, VersionsFrom::Key(prefix.as_bytes().to_vec()))
             {
-                let v = item?;
+                let v = object_info(item?);
                 if !v.key.starts_with(prefix) {
                     break;
                 }
@@ -112,6 +114,7 @@ impl Objects {
                 .index
                 .list_uploads(bucket, prefix, None)
                 .filter(|r| r.as_ref().map_or(true, |u| u.initiated_ms <= cutoff))
+                .map(|r| r.map(upload_record))
                 .collect::<Result<_, _>>()?;
             for up in due {
                 self.abort_upload(&up).await?;

@@ -5,6 +5,7 @@
 
 use std::ops::Bound;
 
+use super::rows::object_info;
 use super::{ObjectError, Objects};
 use crate::store::ObjectInfo;
 
@@ -67,7 +68,7 @@ impl Objects {
                 Bound::Excluded(from.0.as_slice())
             };
             for item in self.index.scan_objects(bucket, bound) {
-                let info = item?;
+                let info = object_info(item?);
                 if !info.key.starts_with(prefix) {
                     break 'seek;
                 }

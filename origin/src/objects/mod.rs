@@ -1,9 +1,14 @@
 //! The object layer: bucket and object operations as ordered steps over the
 //! store (the truth, on the drives) and the index (what is current). Order
 //! is what keeps crashes harmless: a PUT writes the drives first and commits
-//! the index last; a DELETE removes from the drives first, so a crash leaves
-//! at worst an index row with no data, which reads treat as absent.
-//! This is what the S3 handlers (and admin tasks) call; it knows no HTTP.
+//! the index last; a DELETE commits its removal in the index first (with a
+//! pending-deletion row, in the same atomic batch) and removes the drive
+//! files after, so a crash leaves the key either fully there or fully gone,
+//! and start-up finishes the removal.
+//!
+//! This is the only door to storage: the S3 handlers, the admin and edge
+//! APIs and the HTTP front call this layer and use the types it owns or
+//! re-exports below; they never import `store` or `index`. It knows no HTTP.
 
 mod bucket;
 mod error;
@@ -11,6 +16,9 @@ mod heal;
 mod lifecycle;
 mod list;
 mod multipart;
+pub mod names;
+mod records;
+mod rows;
 mod tagging;
 mod versions;
 
@@ -27,11 +35,24 @@ pub use heal::HealStatus;
 pub use lifecycle::{LifecycleClock, LifecycleReport};
 pub use list::{ListPage, ListParams};
 pub use multipart::{RequestedPart, UploadSpec};
+pub use records::{
+    BucketConfig, BucketRecord, CorsRule, LifecycleRule, PartRecord, UploadRecord, Versioning,
+};
 pub use tagging::validate_tags;
 pub use versions::{VersionEntry, VersionListParams, VersionPage};
 
-use crate::index::{BucketRecord, Index, VersionChange, Versioning};
-use crate::store::{ChecksumPlan, ObjectInfo, OpenVersion, PutRequest, Store, StoreError};
+// The store's types the layers above use, re-exported so that this layer
+// stays their only door.
+pub use crate::store::checksum::decode as decode_checksum;
+pub use crate::store::{
+    ALL_ALGORITHMS, COMPOSITE, ChecksumAlgorithm, ChecksumPlan, DriveStatus, FULL_OBJECT,
+    ObjectInfo, ObjectStream, OpenVersion, PartData, PutRequest, StoredChecksum, StoredHeaders,
+    now_ms,
+};
+
+use crate::index::{Index, VersionChange};
+use crate::store::{Store, StoreError};
+use rows::{object_info, version_row};
 
 /// Buckets and objects over one store and its index.
 pub struct Objects {
@@ -80,7 +101,7 @@ impl Objects {
     /// Appends to the change feed and wakes followers. A failure here is
     /// logged, not returned: the write itself has committed, and edges
     /// still converge through TTLs.
-    fn publish(&self, info: &ObjectInfo, op: ChangeOp) {
+    fn publish(&self, info: &crate::index::VersionRow, op: ChangeOp) {
         let event = ChangeEvent {
             seq: 0,
             bucket: info.bucket.clone(),
@@ -172,9 +193,20 @@ impl Objects {
         })
     }
 
-    /// The underlying store (for health and metrics).
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
+    /// Online and offline drive counts (health, metrics).
+    pub fn drive_status(&self) -> DriveStatus {
+        self.store.drive_status()
+    }
+
+    /// Whether enough drives are online to accept writes.
+    pub fn has_write_quorum(&self) -> bool {
+        self.store.has_write_quorum()
+    }
+
+    /// Data and parity shards of new objects.
+    pub fn layout(&self) -> (usize, usize) {
+        let l = self.store.layout();
+        (l.data, l.parity)
     }
 
     /// Writes a new version of a key; in an unversioned or suspended bucket
@@ -201,20 +233,49 @@ impl Objects {
     /// Makes `info` (already on the drives) a version of its key, publishes
     /// the change and deletes the data of the version it replaced, if any.
     pub(super) async fn commit_version(&self, info: &ObjectInfo) -> Result<(), ObjectError> {
-        let change = self.index.commit_version(info).await?;
+        let change = self.index.commit_version(&version_row(info)).await?;
         self.publish_change(&change);
         for old in &change.dropped {
-            // Drives hold the old version until here; a crash before this
-            // point leaves an orphan that reindex ranks below the new one.
-            if let Err(err) = self
-                .store
-                .delete_version(&old.bucket, &old.key, &old.version_id)
-                .await
-            {
-                tracing::warn!(bucket = %old.bucket, key = %old.key, %err, "replaced version not removed");
-            }
+            // The index keeps a pending-deletion row for it until here; a
+            // crash before this point is finished at start.
+            self.delete_drive_files(&old.bucket, &old.key, &old.version_id)
+                .await;
         }
         Ok(())
+    }
+
+    /// Removes a version's files from the drives, then its pending-deletion
+    /// row. A failure is logged and left for the next start to retry.
+    async fn delete_drive_files(&self, bucket: &str, key: &str, version_id: &str) {
+        match self.store.delete_version(bucket, key, version_id).await {
+            Ok(()) => {
+                let done = crate::index::DeletionRow {
+                    bucket: bucket.to_string(),
+                    key: key.to_string(),
+                    version_id: version_id.to_string(),
+                };
+                if let Err(err) = self.index.finish_deletion(&done).await {
+                    tracing::warn!(bucket, key, %err, "pending deletion not cleared");
+                }
+            }
+            Err(err) => {
+                tracing::warn!(bucket, key, %err, "version files not removed; retried at start")
+            }
+        }
+    }
+
+    /// Finishes the drive-side removals a crash interrupted (start-up and
+    /// reindex); returns how many there were.
+    pub async fn finish_pending_deletions(&self) -> Result<usize, ObjectError> {
+        let pending = self.index.pending_deletions()?;
+        for d in &pending {
+            self.delete_drive_files(&d.bucket, &d.key, &d.version_id)
+                .await;
+        }
+        if !pending.is_empty() {
+            self.index.flush().await?;
+        }
+        Ok(pending.len())
     }
 
     /// A version's facts (HEAD): the current one, or the one S3 calls
@@ -227,12 +288,12 @@ impl Objects {
     ) -> Result<ObjectInfo, ObjectError> {
         self.require_bucket(bucket)?;
         let Some(v) = version_id else {
-            if let Some(info) = self.index.get_object(bucket, key)? {
-                return Ok(info);
+            if let Some(row) = self.index.get_object(bucket, key)? {
+                return Ok(object_info(row));
             }
             return match self.index.latest_version(bucket, key)? {
                 Some(m) if m.delete_marker => Err(ObjectError::DeleteMarker {
-                    version_id: m.s3_version_id().to_string(),
+                    version_id: object_info(m).s3_version_id().to_string(),
                     requested: false,
                 }),
                 _ => Err(ObjectError::NoSuchKey),
@@ -241,10 +302,10 @@ impl Objects {
         check_version_id(v)?;
         match self.index.find_version(bucket, key, v)? {
             Some(m) if m.delete_marker => Err(ObjectError::DeleteMarker {
-                version_id: m.s3_version_id().to_string(),
+                version_id: object_info(m).s3_version_id().to_string(),
                 requested: true,
             }),
-            Some(info) => Ok(info),
+            Some(row) => Ok(object_info(row)),
             None => Err(ObjectError::NoSuchVersion),
         }
     }
@@ -270,12 +331,13 @@ impl Objects {
                         }
                     }
                     if matches!(err, StoreError::VersionGone) {
-                        // Deleted from the drives but not the index (crash mid-delete).
+                        // On no drive at all (files removed underneath us).
                         let (_, change) = self
                             .index
                             .remove_version(bucket, key, &info.version_id)
                             .await?;
                         self.publish_change(&change);
+                        self.delete_drive_files(bucket, key, &info.version_id).await;
                         return Err(if version_id.is_some() {
                             ObjectError::NoSuchVersion
                         } else {
@@ -291,11 +353,7 @@ impl Objects {
     }
 
     /// Streams a byte range of an opened version.
-    pub fn read(
-        &self,
-        open: OpenVersion,
-        range: std::ops::Range<u64>,
-    ) -> crate::store::ObjectStream {
+    pub fn read(&self, open: OpenVersion, range: std::ops::Range<u64>) -> ObjectStream {
         self.store.read(open, range)
     }
 
@@ -312,7 +370,7 @@ impl Objects {
         let rec = self.require_bucket(bucket)?;
         if let Some(v) = version_id {
             check_version_id(v)?;
-            let Some(info) = self.index.find_version(bucket, key, v)? else {
+            let Some(info) = self.index.find_version(bucket, key, v)?.map(object_info) else {
                 return Ok(DeleteOutcome {
                     version_id: Some(v.to_string()),
                     delete_marker: false,
@@ -326,8 +384,8 @@ impl Objects {
         }
         match rec.config.versioning {
             Versioning::Unversioned => {
-                if let Some(info) = self.index.get_object(bucket, key)? {
-                    self.remove_version(&info).await?;
+                if let Some(row) = self.index.get_object(bucket, key)? {
+                    self.remove_version(&object_info(row)).await?;
                 }
                 Ok(DeleteOutcome::default())
             }
@@ -357,30 +415,37 @@ impl Objects {
         }
     }
 
-    /// Removes one version: from the drives first, then the index, so a
-    /// crash in between leaves an index row that reads treat as absent.
+    /// Removes one version: committed in the index first (durably, with a
+    /// pending-deletion row), then its drive files, so a crash in between
+    /// leaves the version gone for clients and its files for start-up.
     pub(super) async fn remove_version(&self, info: &ObjectInfo) -> Result<(), ObjectError> {
-        self.store
-            .delete_version(&info.bucket, &info.key, &info.version_id)
-            .await?;
         let (_, change) = self
             .index
             .remove_version(&info.bucket, &info.key, &info.version_id)
             .await?;
         self.publish_change(&change);
+        self.delete_drive_files(&info.bucket, &info.key, &info.version_id)
+            .await;
         Ok(())
     }
 
     /// Rebuilds the index from the drives alone: buckets with their
     /// settings, every version; returns (buckets, versions, unreadable).
     pub async fn reindex(&self) -> Result<(usize, usize, usize), ObjectError> {
+        // Deletions the old index still owed would otherwise come back.
+        self.finish_pending_deletions().await?;
         let scan = self.store.scan().await?;
         let buckets: Vec<BucketRecord> = scan
             .buckets
             .values()
             .map(bucket::record_from_marker)
             .collect();
-        let stale = self.index.replace_all(&buckets, &scan.versions).await?;
+        let rows = buckets
+            .iter()
+            .map(rows::bucket_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let versions: Vec<_> = scan.versions.iter().map(version_row).collect();
+        let stale = self.index.replace_all(&rows, &versions).await?;
         for v in stale {
             // A null version replaced before a crash could delete it.
             if let Err(err) = self

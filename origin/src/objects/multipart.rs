@@ -9,8 +9,9 @@ use md5::{Digest, Md5};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::records::{PartRecord, UploadRecord, Versioning};
+use super::rows::{part_record, part_row, upload_record, upload_row};
 use super::{ObjectError, Objects};
-use crate::index::{PartRecord, UploadRecord, Versioning};
 use crate::store::{
     COMPOSITE, ChecksumAlgorithm, ChecksumPlan, FULL_OBJECT, ObjectInfo, PartData, PartInfo,
     StoredChecksum, StoredHeaders, checksum, new_id, now_ms,
@@ -87,7 +88,7 @@ impl Objects {
             checksum_algorithm: spec.checksum_algorithm.map(|a| a.as_str().to_string()),
             checksum_type,
         };
-        self.index.put_upload(&rec).await?;
+        self.index.put_upload(&upload_row(&rec)).await?;
         Ok(rec)
     }
 
@@ -101,6 +102,7 @@ impl Objects {
         self.require_bucket(bucket)?;
         self.index
             .get_upload(bucket, key, upload_id)?
+            .map(upload_record)
             .ok_or(ObjectError::NoSuchUpload)
     }
 
@@ -155,7 +157,12 @@ impl Objects {
             mtime_ms: now_ms(),
             data: data.clone(),
         };
-        if let Some(old) = self.index.put_part(&upload.upload_id, &rec).await? {
+        if let Some(old) = self
+            .index
+            .put_part(&upload.upload_id, &part_row(&rec))
+            .await?
+            .map(part_record)
+        {
             self.store
                 .remove_part_data(&upload.bucket, &upload.upload_id, &old.data.dir)
                 .await?;
@@ -182,7 +189,7 @@ impl Objects {
             .index
             .list_parts(&upload.upload_id, 0, MAX_PART_NUMBER as usize)?
             .into_iter()
-            .map(|p| (p.number, p))
+            .map(|p| (p.number, part_record(p)))
             .collect();
         let mut chosen = Vec::with_capacity(requested.len());
         for (i, req) in requested.iter().enumerate() {
@@ -250,7 +257,7 @@ impl Objects {
         self.commit_version(&info).await?;
         self.hashes
             .insert(info.version_id.clone(), Arc::new(hashes));
-        self.index.delete_upload(upload).await?;
+        self.index.delete_upload(&upload_row(upload)).await?;
         self.store
             .remove_upload(&upload.bucket, &upload.upload_id)
             .await?;
@@ -259,7 +266,7 @@ impl Objects {
 
     /// Aborts an upload and deletes its parts.
     pub async fn abort_upload(&self, upload: &UploadRecord) -> Result<(), ObjectError> {
-        self.index.delete_upload(upload).await?;
+        self.index.delete_upload(&upload_row(upload)).await?;
         self.store
             .remove_upload(&upload.bucket, &upload.upload_id)
             .await?;
@@ -273,9 +280,12 @@ impl Objects {
         after: u32,
         limit: usize,
     ) -> Result<(Vec<PartRecord>, bool), ObjectError> {
-        let mut parts = self
+        let mut parts: Vec<PartRecord> = self
             .index
-            .list_parts(&upload.upload_id, after, limit.saturating_add(1))?;
+            .list_parts(&upload.upload_id, after, limit.saturating_add(1))?
+            .into_iter()
+            .map(part_record)
+            .collect();
         let more = parts.len() > limit;
         parts.truncate(limit);
         Ok((parts, more))
@@ -295,6 +305,7 @@ impl Objects {
             .index
             .list_uploads(bucket, prefix, after)
             .take(limit.saturating_add(1))
+            .map(|r| r.map(upload_record))
             .collect::<Result<_, _>>()?;
         let more = out.len() > limit;
         out.truncate(limit);

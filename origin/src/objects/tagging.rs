@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::rows::version_row;
 use super::{ObjectError, Objects};
 use crate::store::ObjectInfo;
 
@@ -54,7 +55,7 @@ impl Objects {
         let mut info = self.head_object(bucket, key, version_id)?;
         info.tags = tags;
         self.store.update_record(&info).await?;
-        if !self.index.update_version(&info).await? {
+        if !self.index.update_version(&version_row(&info)).await? {
             // Replaced or deleted while we wrote: as if it happened first.
             return Err(if version_id.is_some() {
                 ObjectError::NoSuchVersion

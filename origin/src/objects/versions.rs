@@ -4,6 +4,7 @@
 //! key-marker / version-id-marker pair to resume after.
 
 use super::list::successor;
+use super::rows::object_info;
 use super::{ObjectError, Objects};
 use crate::index::VersionsFrom;
 use crate::store::ObjectInfo;
@@ -65,7 +66,7 @@ impl Objects {
         // Internal id of the version-id-marker, when it still exists.
         let after_version = match (marker, params.version_id_marker.as_deref()) {
             (Some(k), Some(v)) if !v.is_empty() => {
-                self.index.find_version(bucket, k, v)?.map(|i| i.version_id)
+                self.index.find_version(bucket, k, v)?.map(|r| r.version_id)
             }
             _ => None,
         };
@@ -82,7 +83,7 @@ impl Objects {
         let mut count = 0usize;
         'seek: loop {
             for item in self.index.scan_versions(bucket, start.clone()) {
-                let info = item?;
+                let info = object_info(item?);
                 if !info.key.starts_with(prefix) {
                     break 'seek;
                 }

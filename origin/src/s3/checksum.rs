@@ -8,7 +8,20 @@
 use http::HeaderMap;
 use s3s::{S3Error, S3ErrorCode, S3Result, TrailingHeaders};
 
-use crate::store::{ALL_ALGORITHMS, ChecksumAlgorithm, ChecksumPlan, StoredChecksum, checksum};
+use crate::objects::{
+    ALL_ALGORITHMS, ChecksumAlgorithm, ChecksumPlan, StoredChecksum, decode_checksum,
+};
+
+/// The request/response header carrying `alg` (`x-amz-checksum-crc32`).
+pub(super) fn header_name(alg: ChecksumAlgorithm) -> &'static str {
+    match alg {
+        ChecksumAlgorithm::Crc32 => "x-amz-checksum-crc32",
+        ChecksumAlgorithm::Crc32c => "x-amz-checksum-crc32c",
+        ChecksumAlgorithm::Crc64Nvme => "x-amz-checksum-crc64nvme",
+        ChecksumAlgorithm::Sha1 => "x-amz-checksum-sha1",
+        ChecksumAlgorithm::Sha256 => "x-amz-checksum-sha256",
+    }
+}
 
 fn invalid(msg: impl Into<String>) -> S3Error {
     S3Error::with_message(S3ErrorCode::InvalidRequest, msg.into())
@@ -27,7 +40,7 @@ pub(super) fn plan(
 ) -> S3Result<ChecksumPlan> {
     let mut sent = ALL_ALGORITHMS
         .into_iter()
-        .filter_map(|a| header(headers, a.header()).map(|v| (a, v)));
+        .filter_map(|a| header(headers, header_name(a)).map(|v| (a, v)));
     let first = sent.next();
     if sent.next().is_some() {
         return Err(invalid(
@@ -35,10 +48,10 @@ pub(super) fn plan(
         ));
     }
     if let Some((alg, value)) = first {
-        if checksum::decode(alg, value).is_none() {
+        if decode_checksum(alg, value).is_none() {
             return Err(invalid(format!(
                 "Value for {} header is invalid.",
-                alg.header()
+                header_name(alg)
             )));
         }
         return Ok(ChecksumPlan {
@@ -51,7 +64,7 @@ pub(super) fn plan(
         let name = trailer.trim().to_ascii_lowercase();
         let alg = ALL_ALGORITHMS
             .into_iter()
-            .find(|a| a.header() == name)
+            .find(|a| header_name(*a) == name)
             .ok_or_else(|| {
                 invalid(format!(
                     "The value specified in the x-amz-trailer header is not supported: {trailer}"
@@ -59,7 +72,7 @@ pub(super) fn plan(
             })?;
         let read = move || {
             trailers.and_then(|t| t.take()).and_then(|h| {
-                h.get(alg.header())
+                h.get(header_name(alg))
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string)
             })
@@ -99,8 +112,11 @@ pub(super) fn plan_from_fields(
     }
     Ok(match first {
         Some((alg, value)) => {
-            if checksum::decode(alg, value).is_none() {
-                return Err(invalid(format!("Value for {} is invalid.", alg.header())));
+            if decode_checksum(alg, value).is_none() {
+                return Err(invalid(format!(
+                    "Value for {} is invalid.",
+                    header_name(alg)
+                )));
             }
             ChecksumPlan {
                 algorithm: Some(alg),

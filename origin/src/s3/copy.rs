@@ -10,7 +10,9 @@ use super::GureumS3;
 use super::bucket::timestamp;
 use super::checksum::{Sums, set_checksums, set_part_checksums};
 use super::object::{etag, new_object_meta, parse_tagging, stored_headers};
-use crate::store::{ChecksumAlgorithm, ChecksumPlan, ObjectInfo, OpenVersion, PutRequest};
+use crate::objects::{
+    ChecksumAlgorithm, ChecksumPlan, ObjectInfo, OpenVersion, PutRequest, now_ms,
+};
 
 fn source(cs: &CopySource) -> S3Result<(String, String, Option<String>)> {
     match cs {
@@ -211,7 +213,7 @@ pub(super) async fn upload_part_copy(
         .await?;
     let mut result = CopyPartResult {
         e_tag: Some(ETag::Strong(data.etag)),
-        last_modified: Some(timestamp(crate::store::now_ms())),
+        last_modified: Some(timestamp(now_ms())),
         ..Default::default()
     };
     if upload.checksum_algorithm.is_some() {

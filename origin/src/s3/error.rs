@@ -1,12 +1,10 @@
 //! The one place where internal errors become S3 error codes. Quorum and
 //! shard shortages are 503 (retryable); anything unexpected is InternalError
-//! and logged here, once.
+//! and logged here, once. Sees only the object layer's error type.
 
 use s3s::{S3Error, S3ErrorCode};
 
-use crate::index::IndexError;
 use crate::objects::ObjectError;
-use crate::store::StoreError;
 
 impl From<ObjectError> for S3Error {
     fn from(err: ObjectError) -> Self {
@@ -33,12 +31,42 @@ impl From<ObjectError> for S3Error {
             ObjectError::EntityTooSmall => C::EntityTooSmall,
             ObjectError::MalformedXml(_) => C::MalformedXML,
             ObjectError::PreconditionFailed => C::PreconditionFailed,
-            ObjectError::Store(_) | ObjectError::Index(_) => {
-                return match err {
-                    ObjectError::Store(e) => store_error(e),
-                    ObjectError::Index(e) => index_error(e),
-                    _ => S3Error::new(C::InternalError),
-                };
+            ObjectError::BadDigest | ObjectError::BadChecksum(_) => C::BadDigest,
+            ObjectError::MissingTrailer(alg) => {
+                return S3Error::with_message(
+                    C::InvalidRequest,
+                    format!(
+                        "The x-amz-checksum-{} trailer was announced but not sent.",
+                        alg.to_ascii_lowercase()
+                    ),
+                );
+            }
+            ObjectError::IncompleteBody { .. } => C::IncompleteBody,
+            // s3s reports a bad aws-chunked chunk signature as a body stream
+            // error whose type it keeps private; its text is all we get.
+            ObjectError::Body(msg) if msg.contains("SignatureMismatch") => {
+                return S3Error::with_message(
+                    C::SignatureDoesNotMatch,
+                    "The request signature we calculated does not match the signature you provided (aws-chunked chunk signature).",
+                );
+            }
+            ObjectError::Body(msg) => {
+                return S3Error::with_message(C::IncompleteBody, msg.clone());
+            }
+            ObjectError::WriteQuorum { ok, needed } => {
+                tracing::error!(ok, needed, "write quorum lost");
+                C::SlowDown
+            }
+            ObjectError::NotEnoughShards => {
+                tracing::error!("read failed: not enough intact shards");
+                C::ServiceUnavailable
+            }
+            ObjectError::Storage(_) | ObjectError::Index(_) | ObjectError::Internal(_) => {
+                tracing::error!(%err, "internal error");
+                return S3Error::with_message(
+                    C::InternalError,
+                    "We encountered an internal error. Please try again.",
+                );
             }
         };
         // The messages are S3's own wording (see ObjectError's Display).
@@ -61,76 +89,12 @@ fn delete_marker_error(version_id: &str, requested: bool) -> S3Error {
     };
     let mut headers = http::HeaderMap::new();
     headers.insert(
-        "x-amz-delete-marker",
+        gureum_common::headers::AMZ_DELETE_MARKER,
         http::HeaderValue::from_static("true"),
     );
     if let Ok(v) = http::HeaderValue::from_str(version_id) {
-        headers.insert("x-amz-version-id", v);
+        headers.insert(gureum_common::headers::AMZ_VERSION_ID, v);
     }
     err.set_headers(headers);
     err
-}
-
-fn store_error(err: StoreError) -> S3Error {
-    use S3ErrorCode as C;
-    match err {
-        StoreError::BadDigest => S3Error::with_message(
-            C::BadDigest,
-            "The Content-MD5 you specified did not match what we received.",
-        ),
-        StoreError::BadChecksum(alg) => S3Error::with_message(
-            C::BadDigest,
-            format!("The {alg} you specified did not match the calculated checksum."),
-        ),
-        StoreError::MissingTrailer(alg) => S3Error::with_message(
-            C::InvalidRequest,
-            format!(
-                "The x-amz-checksum-{} trailer was announced but not sent.",
-                alg.to_ascii_lowercase()
-            ),
-        ),
-        StoreError::IncompleteBody { got, expected } => S3Error::with_message(
-            C::IncompleteBody,
-            format!(
-                "You did not provide the number of bytes specified by the Content-Length HTTP header ({got} of {expected})"
-            ),
-        ),
-        // s3s reports a bad aws-chunked chunk signature as a body stream
-        // error whose type it keeps private; its text is all we get.
-        StoreError::Body(msg) if msg.contains("SignatureMismatch") => S3Error::with_message(
-            C::SignatureDoesNotMatch,
-            "The request signature we calculated does not match the signature you provided (aws-chunked chunk signature).",
-        ),
-        StoreError::Body(msg) => S3Error::with_message(C::IncompleteBody, msg),
-        StoreError::WriteQuorum { ok, needed } => {
-            tracing::error!(ok, needed, "write quorum lost");
-            S3Error::with_message(
-                C::SlowDown,
-                format!("Not enough drives online to write ({ok} of {needed} needed)"),
-            )
-        }
-        StoreError::NotEnoughShards => {
-            tracing::error!("read failed: not enough intact shards");
-            S3Error::with_message(
-                C::ServiceUnavailable,
-                "Not enough intact drives to read this object",
-            )
-        }
-        StoreError::VersionGone => S3Error::new(C::NoSuchKey),
-        other => {
-            tracing::error!(err = %other, "internal store error");
-            S3Error::with_message(
-                C::InternalError,
-                "We encountered an internal error. Please try again.",
-            )
-        }
-    }
-}
-
-fn index_error(err: IndexError) -> S3Error {
-    tracing::error!(%err, "index error");
-    S3Error::with_message(
-        S3ErrorCode::InternalError,
-        "We encountered an internal error. Please try again.",
-    )
 }

@@ -9,7 +9,7 @@ use super::GureumS3;
 use super::bucket::timestamp;
 use super::checksum::{Sums, set_checksums};
 use super::object::{etag, metadata};
-use crate::store::ObjectInfo;
+use crate::objects::ObjectInfo;
 
 /// Byte span of part `n` (1-based) of a multipart object (GET ?partNumber=).
 fn part_span(info: &ObjectInfo, n: i32) -> S3Result<std::ops::Range<u64>> {

@@ -26,20 +26,29 @@ impl DomainHost {
     }
 }
 
-impl S3Host for DomainHost {
-    fn parse_host_header<'a>(&'a self, host: &'a str) -> S3Result<VirtualHost<'a>> {
+impl DomainHost {
+    /// The bucket a Host header names (`bucket.<domain>[:port]`, any
+    /// case), or None for path style. The one virtual-host parser: s3s
+    /// routes with it and the HTTP front picks CORS rules with it.
+    pub fn bucket_of<'a>(&self, host: &'a str) -> Option<&'a str> {
         let name = match host.rsplit_once(':') {
             Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
             _ => host,
         };
-        let bucket = name
-            .len()
+        name.len()
             .checked_sub(self.domain.len() + 1)
             .filter(|&cut| {
-                name.is_char_boundary(cut)
-                    && name[cut..].eq_ignore_ascii_case(&format!(".{}", self.domain))
+                name.get(cut..)
+                    .is_some_and(|tail| tail.eq_ignore_ascii_case(&format!(".{}", self.domain)))
             })
-            .map(|cut| &name[..cut]);
+            .and_then(|cut| name.get(..cut))
+            .filter(|b| !b.is_empty())
+    }
+}
+
+impl S3Host for DomainHost {
+    fn parse_host_header<'a>(&'a self, host: &'a str) -> S3Result<VirtualHost<'a>> {
+        let bucket = self.bucket_of(host);
         Ok(match bucket {
             Some(b) if !b.is_empty() => VirtualHost::new(self.domain.as_str()).with_bucket(b),
             _ => VirtualHost::new(self.domain.as_str()),
@@ -65,6 +74,9 @@ mod tests {
         assert_eq!(b("s3.example.com:9000"), None);
         assert_eq!(b("localhost:9000"), None);
         assert_eq!(b("evils3.example.com"), None);
+        assert_eq!(b("Media.S3.Example.COM:9000").as_deref(), Some("Media"));
+        assert_eq!(h.bucket_of("médïa.s3.example.com"), Some("médïa"));
+        assert_eq!(h.bucket_of("é.s3.example.co"), None);
         assert!(DomainHost::new("bad domain").is_none());
     }
 }

@@ -8,7 +8,7 @@ use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use super::GureumS3;
-use crate::index::LifecycleRule as Rule;
+use crate::objects::LifecycleRule as Rule;
 
 fn not_implemented(what: &str) -> S3Error {
     S3Error::with_message(

@@ -24,9 +24,7 @@ use std::sync::Arc;
 use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result};
 
-use crate::index::Versioning;
-use crate::objects::Objects;
-use crate::store::ObjectInfo;
+use crate::objects::{ObjectInfo, Objects, Versioning};
 
 /// The S3 service implementation.
 pub struct GureumS3 {

@@ -11,8 +11,8 @@ use super::checksum::{self, Sums, set_checksums, set_part_checksums};
 use super::object::{
     declared_length, new_object_meta, parse_content_md5, parse_tagging, stored_headers,
 };
+use crate::objects::ChecksumAlgorithm;
 use crate::objects::{ObjectError, RequestedPart, UploadSpec};
-use crate::store::ChecksumAlgorithm;
 
 pub(super) async fn create_multipart_upload(
     s3: &GureumS3,

@@ -12,7 +12,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use super::GureumS3;
 use super::checksum::{self, Sums, set_checksums};
 use crate::objects::validate_tags;
-use crate::store::{ChecksumAlgorithm, ObjectInfo, PutRequest, StoredHeaders};
+use crate::objects::{ChecksumAlgorithm, ObjectInfo, PutRequest, StoredHeaders};
 
 pub(super) async fn put_object(
     s3: &GureumS3,

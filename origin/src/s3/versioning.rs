@@ -8,8 +8,8 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use super::GureumS3;
 use super::bucket::{owner, timestamp};
 use super::list::{Enc, page_size};
-use crate::index::Versioning;
 use crate::objects::VersionListParams;
+use crate::objects::Versioning;
 
 pub(super) async fn put_bucket_versioning(
     s3: &GureumS3,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::drive::{BUCKET_MARKER, Drive, create_dir_durable, remove_any, write_file_durable};
 use super::error::StoreError;
 use super::layout::write_quorum;
+use super::meta::decode_record;
 use super::{Store, blocking, now_ms};
 
 /// Current format of `.bucket.json`.
@@ -39,10 +40,27 @@ impl BucketMarker {
     }
 }
 
-/// Reads a drive's marker for `bucket`, if it has a readable one.
-pub(super) fn read_marker(d: &Drive, bucket: &str) -> Option<BucketMarker> {
-    let bytes = std::fs::read(d.bucket_dir(bucket).join(BUCKET_MARKER)).ok()?;
-    serde_json::from_slice(&bytes).ok()
+/// Reads a drive's marker for `bucket`: None when absent or unreadable
+/// (logged: another drive's copy serves), an error when it is from a
+/// newer Gureum (its settings cannot be interpreted, nor silently reset).
+pub(super) fn read_marker(d: &Drive, bucket: &str) -> Result<Option<BucketMarker>, StoreError> {
+    let path = d.bucket_dir(bucket).join(BUCKET_MARKER);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => {
+            tracing::warn!(path = %path.display(), %err, "bucket marker unreadable");
+            return Ok(None);
+        }
+    };
+    match decode_record(&path, &bytes, MARKER_FORMAT) {
+        Ok(m) => Ok(Some(m)),
+        Err(err @ StoreError::UnknownFormat { .. }) => Err(err),
+        Err(err) => {
+            tracing::warn!(%err, "bucket marker skipped");
+            Ok(None)
+        }
+    }
 }
 
 /// Writes `marker` on every online drive (creating the bucket directory);
@@ -104,10 +122,15 @@ impl Store {
         let bucket = bucket.to_string();
         blocking(move || {
             let online: Vec<&Drive> = drives.iter().filter(|d| d.is_online()).collect();
-            let marker = online
-                .iter()
-                .find_map(|d| read_marker(d, &bucket))
-                .unwrap_or_else(|| BucketMarker::new(&bucket, serde_json::Value::Null));
+            let mut marker = None;
+            for d in &online {
+                if let Some(m) = read_marker(d, &bucket)? {
+                    marker = Some(m);
+                    break;
+                }
+            }
+            let marker =
+                marker.unwrap_or_else(|| BucketMarker::new(&bucket, serde_json::Value::Null));
             let bytes =
                 serde_json::to_vec(&marker).map_err(|e| StoreError::Internal(e.to_string()))?;
             for d in online {

@@ -2,11 +2,12 @@
 //! computing one while a body streams through, and deriving a multipart
 //! object's checksum from its parts, either COMPOSITE (checksum of the part
 //! checksums, `-N`) or FULL_OBJECT (CRCs combined arithmetically, so
-//! completing an upload never re-reads a byte). The hashing primitives are
-//! s3s's; this module owns only the S3 rules around them. No IO.
+//! completing an upload never re-reads a byte). CRCs come from crc-fast,
+//! the hashes from the RustCrypto crates; this module owns only the rules
+//! around them. No IO, and nothing of HTTP: header names live in `s3/`.
 
 use base64::Engine;
-use s3s::crypto::{Checksum as _, Crc32, Crc32c, Crc64Nvme, Sha1, Sha256};
+use sha1::Digest as _;
 
 /// One of S3's checksum algorithms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,17 +57,6 @@ impl ChecksumAlgorithm {
         }
     }
 
-    /// The request/response header carrying it (`x-amz-checksum-crc32`).
-    pub fn header(self) -> &'static str {
-        match self {
-            Self::Crc32 => "x-amz-checksum-crc32",
-            Self::Crc32c => "x-amz-checksum-crc32c",
-            Self::Crc64Nvme => "x-amz-checksum-crc64nvme",
-            Self::Sha1 => "x-amz-checksum-sha1",
-            Self::Sha256 => "x-amz-checksum-sha256",
-        }
-    }
-
     /// Digest length in bytes.
     pub fn digest_len(self) -> usize {
         match self {
@@ -94,51 +84,53 @@ impl ChecksumAlgorithm {
 
 /// A running checksum of one algorithm.
 pub enum Hasher {
-    /// CRC-32.
-    Crc32(Crc32),
-    /// CRC-32C.
-    Crc32c(Crc32c),
-    /// CRC-64/NVME.
-    Crc64Nvme(Crc64Nvme),
+    /// A CRC (32, 32C or 64/NVME) and its digest length in bytes.
+    Crc(crc_fast::Digest, usize),
     /// SHA-1.
-    Sha1(Sha1),
+    Sha1(sha1::Sha1),
     /// SHA-256.
-    Sha256(Sha256),
+    Sha256(sha2::Sha256),
+}
+
+/// The crc-fast catalogue entry of a CRC algorithm (None for hashes).
+fn crc_algorithm(alg: ChecksumAlgorithm) -> Option<crc_fast::CrcAlgorithm> {
+    match alg {
+        ChecksumAlgorithm::Crc32 => Some(crc_fast::CrcAlgorithm::Crc32IsoHdlc),
+        ChecksumAlgorithm::Crc32c => Some(crc_fast::CrcAlgorithm::Crc32Iscsi),
+        ChecksumAlgorithm::Crc64Nvme => Some(crc_fast::CrcAlgorithm::Crc64Nvme),
+        ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256 => None,
+    }
 }
 
 impl Hasher {
     /// A fresh hasher for `alg`.
     pub fn new(alg: ChecksumAlgorithm) -> Self {
-        match alg {
-            ChecksumAlgorithm::Crc32 => Self::Crc32(Crc32::new()),
-            ChecksumAlgorithm::Crc32c => Self::Crc32c(Crc32c::new()),
-            ChecksumAlgorithm::Crc64Nvme => Self::Crc64Nvme(Crc64Nvme::new()),
-            ChecksumAlgorithm::Sha1 => Self::Sha1(Sha1::new()),
-            ChecksumAlgorithm::Sha256 => Self::Sha256(Sha256::new()),
+        match (alg, crc_algorithm(alg)) {
+            (_, Some(crc)) => Self::Crc(crc_fast::Digest::new(crc), alg.digest_len()),
+            (ChecksumAlgorithm::Sha1, None) => Self::Sha1(sha1::Sha1::new()),
+            (_, None) => Self::Sha256(sha2::Sha256::new()),
         }
     }
 
     /// Feeds bytes.
     pub fn update(&mut self, data: &[u8]) {
         match self {
-            Self::Crc32(h) => h.update(data),
-            Self::Crc32c(h) => h.update(data),
-            Self::Crc64Nvme(h) => h.update(data),
+            Self::Crc(h, _) => h.update(data),
             Self::Sha1(h) => h.update(data),
             Self::Sha256(h) => h.update(data),
         }
     }
 
-    /// The digest, base64 as S3 headers carry it.
+    /// The digest, base64 as S3 headers carry it (CRCs big-endian).
     pub fn finish_base64(self) -> String {
-        let raw: Vec<u8> = match self {
-            Self::Crc32(h) => h.finalize().to_vec(),
-            Self::Crc32c(h) => h.finalize().to_vec(),
-            Self::Crc64Nvme(h) => h.finalize().to_vec(),
-            Self::Sha1(h) => h.finalize().as_ref().to_vec(),
-            Self::Sha256(h) => h.finalize().as_ref().to_vec(),
-        };
-        b64(&raw)
+        match self {
+            Self::Crc(h, len) => {
+                let be = h.finalize().to_be_bytes();
+                b64(be.get(8 - len..).unwrap_or(&be))
+            }
+            Self::Sha1(h) => b64(&h.finalize()),
+            Self::Sha256(h) => b64(&h.finalize()),
+        }
     }
 }
 
@@ -169,12 +161,7 @@ pub fn composite(alg: ChecksumAlgorithm, parts: &[&str]) -> Option<String> {
 /// length)` pairs, by CRC combination (the object is never re-read). None
 /// for hash algorithms or a part value that does not decode.
 pub fn full_object(alg: ChecksumAlgorithm, parts: &[(&str, u64)]) -> Option<String> {
-    let crc_alg = match alg {
-        ChecksumAlgorithm::Crc32 => crc_fast::CrcAlgorithm::Crc32IsoHdlc,
-        ChecksumAlgorithm::Crc32c => crc_fast::CrcAlgorithm::Crc32Iscsi,
-        ChecksumAlgorithm::Crc64Nvme => crc_fast::CrcAlgorithm::Crc64Nvme,
-        ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256 => return None,
-    };
+    let crc_alg = crc_algorithm(alg)?;
     let mut acc: Option<u64> = None;
     for (value, len) in parts {
         let raw = decode(alg, value)?;

@@ -40,6 +40,27 @@ pub enum StoreError {
         /// Bytes announced.
         expected: u64,
     },
+    /// A drive record (`meta.json`, `.bucket.json`, `.gureum/format`) that
+    /// does not decode.
+    #[error("{path}: unreadable record: {reason}")]
+    CorruptRecord {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A drive record written by a newer Gureum.
+    #[error(
+        "{path}: record format {found} is newer than this build understands (up to {supported})"
+    )]
+    UnknownFormat {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its format version.
+        found: u32,
+        /// The newest this build reads.
+        supported: u32,
+    },
     /// Bad configuration or drive set (refused at start).
     #[error("{0}")]
     Config(String),

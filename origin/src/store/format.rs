@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::drive::{Drive, create_dir_durable, write_file_durable};
 use super::error::StoreError;
+use super::meta::decode_record;
 
 /// Current format-file version.
 const FORMAT_VERSION: u32 = 1;
@@ -50,9 +51,8 @@ pub fn check_and_format(
         let path = d.format_path();
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let f: DriveFormat = serde_json::from_slice(&bytes).map_err(|e| {
-                    StoreError::Config(format!("{}: unreadable format file: {e}", path.display()))
-                })?;
+                let f: DriveFormat = decode_record(&path, &bytes, FORMAT_VERSION)
+                    .map_err(|e| StoreError::Config(format!("drive format file {e}")))?;
                 found.push(Some(f));
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => found.push(None),

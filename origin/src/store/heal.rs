@@ -12,7 +12,7 @@ use super::drive::{Drive, create_dir_durable, remove_any, sync_dir, write_file_d
 use super::erasure::Codec;
 use super::error::StoreError;
 use super::format;
-use super::meta::{META_FILE, ObjectInfo, Segment, VersionRecord};
+use super::meta::{META_FILE, ObjectInfo, Segment, VersionRecord, read_version_record};
 use super::shard_file::{ShardWriter, read_block};
 
 /// Result of healing one version.
@@ -219,10 +219,10 @@ fn read_block_hashes(dirs: &[PathBuf], bad: &[bool]) -> Result<Vec<String>, Stor
         .collect();
     candidates.extend(dirs.iter());
     for dir in candidates {
-        if let Ok(bytes) = std::fs::read(dir.join(META_FILE))
-            && let Ok(rec) = serde_json::from_slice::<VersionRecord>(&bytes)
-        {
-            return Ok(rec.block_hashes);
+        match read_version_record(&dir.join(META_FILE)) {
+            Ok(Some(rec)) => return Ok(rec.block_hashes),
+            Err(err @ StoreError::UnknownFormat { .. }) => return Err(err),
+            _ => {}
         }
     }
     Err(StoreError::NotEnoughShards)

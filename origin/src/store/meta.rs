@@ -6,8 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::error::StoreError;
 use super::layout::Layout;
 
 /// Current on-disk format of `meta.json`.
@@ -164,4 +168,73 @@ pub struct VersionRecord {
     pub info: ObjectInfo,
     /// blake3 of each object block, hex, in block order (for edge verification).
     pub block_hashes: Vec<String>,
+}
+
+/// Decodes a drive record file whose JSON carries a `format` version:
+/// a newer version than `supported` is refused by name before the rest is
+/// looked at (its fields may mean something else), garbage is
+/// `CorruptRecord`. Every drive record is read through here.
+pub fn decode_record<T: DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+    supported: u32,
+) -> Result<T, StoreError> {
+    #[derive(Deserialize)]
+    struct Head {
+        format: u32,
+    }
+    let corrupt = |reason: String| StoreError::CorruptRecord {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let head: Head = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    if head.format == 0 || head.format > supported {
+        return Err(StoreError::UnknownFormat {
+            path: path.to_path_buf(),
+            found: head.format,
+            supported,
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))
+}
+
+/// Reads and decodes the `meta.json` at `path`; Ok(None) when absent.
+pub fn read_version_record(path: &Path) -> Result<Option<VersionRecord>, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => decode_record(path, &bytes, VERSION_RECORD_FORMAT).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::CorruptRecord {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_check_their_format() {
+        let p = Path::new("/d/buckets/b/aa/h/v/meta.json");
+        let future = br#"{"format":2,"deployment_id":"x"}"#;
+        let err = decode_record::<VersionRecord>(p, future, VERSION_RECORD_FORMAT)
+            .expect_err("future format");
+        assert!(matches!(err, StoreError::UnknownFormat { found: 2, .. }));
+        assert!(
+            err.to_string().contains("/d/buckets/b/aa/h/v/meta.json"),
+            "{err}"
+        );
+        for garbage in [&b"{not json"[..], b"", br#"{"format":1}"#, br#"{"x":1}"#] {
+            let err = decode_record::<VersionRecord>(p, garbage, VERSION_RECORD_FORMAT)
+                .expect_err("garbage");
+            assert!(matches!(err, StoreError::CorruptRecord { .. }), "{err}");
+            assert!(err.to_string().contains("meta.json"), "{err}");
+        }
+        let zero = br#"{"format":0}"#;
+        assert!(matches!(
+            decode_record::<VersionRecord>(p, zero, VERSION_RECORD_FORMAT),
+            Err(StoreError::UnknownFormat { found: 0, .. })
+        ));
+    }
 }

@@ -226,7 +226,8 @@ impl Store {
     }
 
     /// The `meta.json` record of a version, from the first drive that has a
-    /// readable one.
+    /// readable one (a corrupt copy is skipped; one from a newer Gureum is
+    /// an error naming the file).
     pub async fn read_record(&self, info: &ObjectInfo) -> Result<VersionRecord, StoreError> {
         let drives = self.drives.clone();
         let info = info.clone();
@@ -235,11 +236,11 @@ impl Store {
                 let path = d
                     .version_dir(&info.bucket, &info.key, &info.version_id)
                     .join(meta::META_FILE);
-                if let Ok(bytes) = std::fs::read(&path)
-                    && let Ok(rec) = serde_json::from_slice::<VersionRecord>(&bytes)
-                    && rec.info.version_id == info.version_id
-                {
-                    return Ok(rec);
+                match meta::read_version_record(&path) {
+                    Ok(Some(rec)) if rec.info.version_id == info.version_id => return Ok(rec),
+                    Err(err @ StoreError::UnknownFormat { .. }) => return Err(err),
+                    Err(err) => tracing::warn!(%err, "skipping unreadable record"),
+                    Ok(_) => {}
                 }
             }
             Err(StoreError::VersionGone)
@@ -261,16 +262,21 @@ impl Store {
                 let path = d
                     .version_dir(&info.bucket, &info.key, &info.version_id)
                     .join(meta::META_FILE);
-                let Ok(bytes) = std::fs::read(&path) else {
-                    continue;
+                let rec = match meta::read_version_record(&path) {
+                    Ok(Some(rec)) => rec,
+                    Ok(None) => continue,
+                    Err(err @ StoreError::UnknownFormat { .. }) => return Err(err),
+                    Err(err) => {
+                        // Heal rewrites a garbage copy; tags go to the rest.
+                        tracing::warn!(%err, "skipping unreadable record");
+                        continue;
+                    }
                 };
                 held += 1;
-                let res = serde_json::from_slice::<VersionRecord>(&bytes)
+                let mut rec = rec;
+                rec.info = info.clone();
+                let res = serde_json::to_vec(&rec)
                     .map_err(|e| StoreError::Internal(e.to_string()))
-                    .and_then(|mut rec| {
-                        rec.info = info.clone();
-                        serde_json::to_vec(&rec).map_err(|e| StoreError::Internal(e.to_string()))
-                    })
                     .and_then(|b| Ok(drive::write_file_durable(&path, &b)?));
                 match res {
                     Ok(()) => ok += 1,

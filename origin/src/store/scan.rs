@@ -10,7 +10,7 @@ use std::path::Path;
 use super::bucket::{BucketMarker, read_marker};
 use super::drive::Drive;
 use super::error::StoreError;
-use super::meta::{META_FILE, ObjectInfo, VersionRecord};
+use super::meta::{META_FILE, ObjectInfo, VersionRecord, read_version_record};
 
 /// What the drives hold.
 #[derive(Debug, Default)]
@@ -37,13 +37,23 @@ pub fn scan(drives: &[Drive], k: usize) -> Result<ScanResult, StoreError> {
             if !b.path().is_dir() {
                 continue;
             }
-            if let std::collections::btree_map::Entry::Vacant(slot) =
-                result.buckets.entry(bucket.clone())
-            {
-                slot.insert(
-                    read_marker(d, &bucket)
-                        .unwrap_or_else(|| BucketMarker::new(&bucket, serde_json::Value::Null)),
-                );
+            // The first drive with a readable marker decides the settings.
+            let have = result
+                .buckets
+                .get(&bucket)
+                .is_some_and(|m| !m.config.is_null());
+            if !have {
+                match read_marker(d, &bucket)? {
+                    Some(m) => {
+                        result.buckets.insert(bucket.clone(), m);
+                    }
+                    None => {
+                        result
+                            .buckets
+                            .entry(bucket.clone())
+                            .or_insert_with(|| BucketMarker::new(&bucket, serde_json::Value::Null));
+                    }
+                }
             }
             for_each_meta(&b.path(), &mut |rec: VersionRecord| {
                 let i = rec.info;
@@ -51,7 +61,7 @@ pub fn scan(drives: &[Drive], k: usize) -> Result<ScanResult, StoreError> {
                     .entry((i.bucket.clone(), i.key.clone(), i.version_id.clone()))
                     .or_insert((i, 0));
                 entry.1 += 1;
-            });
+            })?;
         }
     }
     for (_, (info, count)) in versions {
@@ -66,8 +76,11 @@ pub fn scan(drives: &[Drive], k: usize) -> Result<ScanResult, StoreError> {
 }
 
 /// Calls `f` for each readable `meta.json` under a bucket directory
-/// (`<h2>/<h>/<version>/meta.json`).
-fn for_each_meta(bucket_dir: &Path, f: &mut impl FnMut(VersionRecord)) {
+/// (`<h2>/<h>/<version>/meta.json`). A corrupt record is skipped with a
+/// warning (the other drives' copies count); one from a newer Gureum
+/// stops the scan with an error naming it, since skipping it would drop
+/// the version from the rebuilt index.
+fn for_each_meta(bucket_dir: &Path, f: &mut impl FnMut(VersionRecord)) -> Result<(), StoreError> {
     let level = |p: &Path| -> Vec<std::path::PathBuf> {
         fs::read_dir(p)
             .map(|rd| {
@@ -81,15 +94,14 @@ fn for_each_meta(bucket_dir: &Path, f: &mut impl FnMut(VersionRecord)) {
     for h2 in level(bucket_dir) {
         for h in level(&h2) {
             for v in level(&h) {
-                let path = v.join(META_FILE);
-                match fs::read(&path).map(|b| serde_json::from_slice::<VersionRecord>(&b)) {
-                    Ok(Ok(rec)) => f(rec),
-                    Ok(Err(err)) => {
-                        tracing::warn!(path = %path.display(), %err, "unreadable meta.json skipped")
-                    }
-                    Err(_) => {}
+                match read_version_record(&v.join(META_FILE)) {
+                    Ok(Some(rec)) => f(rec),
+                    Ok(None) => {}
+                    Err(err @ StoreError::UnknownFormat { .. }) => return Err(err),
+                    Err(err) => tracing::warn!(%err, "unreadable meta.json skipped"),
                 }
             }
         }
     }
+    Ok(())
 }
