@@ -6,39 +6,23 @@
 //! next to the test executable's `deps/` dir; build it with
 //! `cargo build --workspace --bins`.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
 
 use tempfile::TempDir;
 
+pub use crate::process::eventually;
+use crate::process::{LogTail, kill9, spawn_server, workspace_bin};
 use crate::{Origin, RawResponse, raw_http};
 
 /// The line the edge prints on stdout once it accepts connections.
 pub const EDGE_READY_PREFIX: &str = "gureum-edge listening on http://";
 const EDGE_LOG_LINES: usize = 300;
 
-/// Path of the `gureum-edge` binary; panics with a hint when missing.
+/// Path of the `gureum-edge` binary (`$GUREUM_EDGE_BIN` overrides).
 pub fn edge_bin() -> PathBuf {
-    let bin = match std::env::var_os("GUREUM_EDGE_BIN") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let exe = std::env::current_exe().expect("current_exe");
-            let deps = exe.parent().expect("test executable has a parent dir");
-            deps.join("..").join("gureum-edge")
-        }
-    };
-    assert!(
-        bin.is_file(),
-        "gureum-edge binary not found at {}: run `cargo build --workspace --bins` first \
-         (or point GUREUM_EDGE_BIN at it)",
-        bin.display()
-    );
-    bin
+    workspace_bin("gureum-edge", "GUREUM_EDGE_BIN")
 }
 
 /// One `[[distribution]]`.
@@ -99,8 +83,6 @@ impl EdgeOptions {
     }
 }
 
-type Log = Arc<Mutex<VecDeque<String>>>;
-
 /// A running (or stopped) `gureum-edge serve`.
 pub struct Edge {
     root: TempDir,
@@ -109,15 +91,7 @@ pub struct Edge {
     creds: (String, String),
     child: Option<Child>,
     addr: Option<SocketAddr>,
-    log: Log,
-}
-
-fn push(log: &Log, line: String) {
-    let mut l = log.lock().unwrap_or_else(|e| e.into_inner());
-    if l.len() >= EDGE_LOG_LINES {
-        l.pop_front();
-    }
-    l.push_back(line);
+    log: LogTail,
 }
 
 impl Edge {
@@ -134,7 +108,7 @@ impl Edge {
             creds: origin.creds(),
             child: None,
             addr: None,
-            log: Arc::new(Mutex::new(VecDeque::new())),
+            log: LogTail::new(EDGE_LOG_LINES),
         };
         edge.spawn();
         edge
@@ -180,7 +154,7 @@ impl Edge {
     fn spawn(&mut self) {
         assert!(self.child.is_none(), "edge already running");
         self.write_config();
-        push(&self.log, "=== harness: edge start ===".into());
+        self.log.push("=== harness: edge start ===".into());
         let mut cmd = Command::new(edge_bin());
         cmd.arg("serve")
             .arg("--config")
@@ -189,47 +163,15 @@ impl Edge {
             .env(
                 "RUST_LOG",
                 std::env::var("GUREUM_TEST_EDGE_LOG").unwrap_or_else(|_| "info".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
-        let stdout = child.stdout.take().expect("stdout");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = mpsc::channel::<String>();
-        let log = self.log.clone();
-        std::thread::spawn(move || {
-            drain(stdout, &log, "stdout", |line| {
-                if let Some(rest) = line.strip_prefix(EDGE_READY_PREFIX) {
-                    let _ = tx.send(rest.trim().trim_end_matches('/').to_string());
-                }
-            })
-        });
-        let log = self.log.clone();
-        std::thread::spawn(move || drain(stderr, &log, "stderr", |_| {}));
-        match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(hostport) => {
-                self.addr = Some(hostport.parse().expect("edge ready address"));
-                self.child = Some(child);
-            }
-            Err(e) => {
-                let _ = child.kill();
-                let status = child.wait();
-                std::thread::sleep(Duration::from_millis(200));
-                panic!(
-                    "gureum-edge did not become ready ({e}); exit {status:?}; output:\n{}",
-                    self.log_tail()
-                );
-            }
-        }
+            );
+        let (child, addr) = spawn_server(&mut cmd, "gureum-edge", EDGE_READY_PREFIX, &self.log);
+        self.addr = Some(addr);
+        self.child = Some(child);
     }
 
     /// SIGKILL and wait.
     pub fn kill9(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        kill9(&mut self.child);
         self.addr = None;
     }
 
@@ -254,8 +196,7 @@ impl Edge {
     }
 
     pub fn log_tail(&self) -> String {
-        let l = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        l.iter().cloned().collect::<Vec<_>>().join("\n")
+        self.log.text()
     }
 
     /// One request over a fresh connection.
@@ -346,23 +287,6 @@ impl Drop for Edge {
     }
 }
 
-fn drain(stream: impl Read, log: &Log, tag: &str, mut on_line: impl FnMut(&str)) {
-    let mut reader = BufReader::new(stream);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let line = String::from_utf8_lossy(&buf);
-                let line = line.trim_end_matches(['\n', '\r']);
-                on_line(line);
-                push(log, format!("[edge {tag}] {line}"));
-            }
-        }
-    }
-}
-
 /// Value of `sample` (name plus labels, exactly as rendered) in a
 /// Prometheus text page; 0 when absent.
 pub fn metric_value(text: &str, sample: &str) -> f64 {
@@ -391,23 +315,4 @@ pub fn slice_files(disk_dir: &Path) -> Vec<PathBuf> {
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "slice"))
         .collect()
-}
-
-/// Polls `check` every 20 ms until it holds or `limit` passes; returns
-/// whether it held.
-pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if check().await {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }

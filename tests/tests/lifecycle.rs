@@ -3,7 +3,7 @@
 //! a test can watch objects expire by prefix and age, incomplete uploads
 //! get aborted, and noncurrent versions go, while others stay.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{
@@ -22,19 +22,13 @@ fn fast_lifecycle_origin() -> Origin {
     Origin::start_with(opts)
 }
 
-async fn wait_until<F, Fut>(what: &str, limit: Duration, mut f: F)
+/// Waits for `f` with the harness's one wait helper; panics naming `what`.
+async fn wait_until<F, Fut>(what: &str, limit: Duration, f: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("timed out waiting for {what}");
+    assert!(eventually(limit, f).await, "timed out waiting for {what}");
 }
 
 fn rule(id: &str, prefix: &str) -> aws_sdk_s3::types::builders::LifecycleRuleBuilder {

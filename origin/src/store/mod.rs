@@ -11,6 +11,7 @@ pub mod checksum;
 mod drive;
 mod erasure;
 mod error;
+pub mod fault;
 mod format;
 mod heal;
 mod layout;

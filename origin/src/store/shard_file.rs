@@ -23,7 +23,17 @@ pub struct ShardWriter {
     /// Bytes appended since the last early writeback started.
     pending: u64,
     /// The early writeback in progress, if any (at most one per file).
-    early: Option<std::thread::JoinHandle<()>>,
+    /// Its result must reach `finish`: the clone shares the open file
+    /// description, so on Linux a writeback error is reported once, to
+    /// whichever descriptor syncs first — dropping it here would let the
+    /// final `sync_all` return Ok for data that never reached the disk.
+    early: Option<std::thread::JoinHandle<io::Result<()>>>,
+}
+
+/// Waits for an early writeback and returns its result.
+fn join_writeback(h: std::thread::JoinHandle<io::Result<()>>) -> io::Result<()> {
+    h.join()
+        .unwrap_or_else(|_| Err(io::Error::other("writeback thread panicked")))
 }
 
 impl ShardWriter {
@@ -44,34 +54,40 @@ impl ShardWriter {
         self.out.write_all(&digest)?;
         self.pending += (shard.len() + digest.len()) as u64;
         if self.pending >= WRITEBACK_EVERY && self.early.as_ref().is_none_or(|h| h.is_finished()) {
+            // A failed writeback fails the write now (fail closed).
+            if let Some(h) = self.early.take() {
+                join_writeback(h)?;
+            }
             self.start_early_writeback()?;
         }
         Ok(())
     }
 
     /// Flushes what is buffered and has another thread fdatasync the file
-    /// so far, while this one keeps appending. A hint only: errors show up
-    /// again in `finish`, which is what makes the file durable.
+    /// so far, while this one keeps appending. Its result is checked at the
+    /// next writeback or in `finish`.
     fn start_early_writeback(&mut self) -> io::Result<()> {
         self.out.flush()?;
         self.pending = 0;
         let file = self.out.get_ref().try_clone()?;
-        self.early = std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("gureum-writeback".into())
             .spawn(move || {
-                let _ = file.sync_data();
-            })
-            .ok();
+                super::fault::check("shard.writeback")?;
+                file.sync_data()
+            });
+        // No thread: the final sync_all covers everything anyway.
+        self.early = spawned.ok();
         Ok(())
     }
 
-    /// Flushes and fsyncs: after this returns the bytes are durable.
+    /// Flushes and fsyncs: after this returns the bytes are durable. An
+    /// error from any earlier writeback of this file is returned here.
     pub fn finish(mut self) -> io::Result<()> {
-        if let Some(h) = self.early.take() {
-            let _ = h.join();
-        }
+        let early = self.early.take().map(join_writeback);
         let file = self.out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
+        let last = super::fault::check("shard.fsync").and_then(|()| file.sync_all());
+        early.unwrap_or(Ok(())).and(last)
     }
 }
 
@@ -100,6 +116,25 @@ pub fn read_block(file: &File, offset: u64, len: usize) -> Result<Vec<u8>, Shard
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_early_writeback_fails_the_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |name: &str| {
+            let mut w = ShardWriter::create(&dir.path().join(name)).expect("create");
+            // Past two writeback intervals, so one runs and is checked.
+            for _ in 0..(3 * WRITEBACK_EVERY / (1 << 20)) {
+                w.append(&vec![7u8; 1 << 20])?;
+            }
+            w.finish()
+        };
+        write("ok.bin").expect("no fault: durable");
+        super::super::fault::arm("shard.writeback", Some(super::super::fault::Action::Eio));
+        let failed = write("bad.bin");
+        super::super::fault::arm("shard.writeback", None);
+        let err = failed.expect_err("the writeback's EIO must not be lost");
+        assert_eq!(err.raw_os_error(), Some(libc::EIO));
+    }
 
     #[test]
     fn write_read_and_detect_flip() {
