@@ -4,15 +4,12 @@
 //! "video/a.mp4"}` or `{"bucket": "media", "prefix": "video/"}`) or as the
 //! same names in the query string. Never reaches the origin.
 
-use std::sync::Arc;
-
 use http::{HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use serde::Deserialize;
 
-use crate::app::Edge;
-use crate::cache::PurgeReason;
+use crate::cache::{Cache, PurgeReason};
 use crate::respond::{EdgeBody, text};
 
 /// Largest purge request body.
@@ -37,8 +34,11 @@ fn same_token(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn authorized(edge: &Edge, req: &Request<Incoming>) -> Result<(), Box<http::Response<EdgeBody>>> {
-    let Some(token) = edge.cfg.admin_token.as_deref() else {
+fn authorized(
+    token: Option<&str>,
+    req: &Request<Incoming>,
+) -> Result<(), Box<http::Response<EdgeBody>>> {
+    let Some(token) = token else {
         return Err(Box::new(json_error(
             StatusCode::FORBIDDEN,
             "admin API disabled: set [admin] token",
@@ -62,11 +62,15 @@ fn authorized(edge: &Edge, req: &Request<Incoming>) -> Result<(), Box<http::Resp
 }
 
 /// `POST /_edge/purge`.
-pub async fn purge(edge: &Arc<Edge>, req: Request<Incoming>) -> http::Response<EdgeBody> {
+pub async fn purge(
+    token: Option<&str>,
+    cache: &Cache,
+    req: Request<Incoming>,
+) -> http::Response<EdgeBody> {
     if req.method() != Method::POST {
         return json_error(StatusCode::METHOD_NOT_ALLOWED, "use POST");
     }
-    if let Err(resp) = authorized(edge, &req) {
+    if let Err(resp) = authorized(token, &req) {
         return *resp;
     }
     let mut params = PurgeRequest::default();
@@ -106,8 +110,8 @@ pub async fn purge(edge: &Arc<Edge>, req: Request<Incoming>) -> http::Response<E
         return json_error(StatusCode::BAD_REQUEST, "bucket is required");
     };
     let purged = match (params.key, params.prefix) {
-        (Some(key), None) => edge.cache.purge_key(&bucket, &key, PurgeReason::Api),
-        (None, Some(prefix)) => edge.cache.purge_prefix(&bucket, &prefix, PurgeReason::Api),
+        (Some(key), None) => cache.purge_key(&bucket, &key, PurgeReason::Api),
+        (None, Some(prefix)) => cache.purge_prefix(&bucket, &prefix, PurgeReason::Api),
         _ => {
             return json_error(StatusCode::BAD_REQUEST, "give exactly one of key or prefix");
         }

@@ -1,7 +1,8 @@
 //! The edge as one hyper service: shared state ([`Edge`]) and the
 //! dispatch of each request by its [`Route`] to health, metrics, admin,
-//! the cache path or the fallback. Owns wiring and the one log line per
-//! failed request; no cache or origin logic lives here.
+//! the cache path or the fallback, each handed only what it uses (the
+//! cache path gets no origin client; the fallback no cache). Owns wiring
+//! and the one log line per failed request; no cache or origin logic here.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -62,7 +63,9 @@ async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody> {
                 "text/plain; version=0.0.4",
             ))
         }
-        Route::Purge => local(admin::purge(&edge, req).await),
+        Route::Purge => {
+            local(admin::purge(edge.cfg.admin_token.as_deref(), &edge.cache, req).await)
+        }
         Route::AdminUnknown => local(text(
             StatusCode::NOT_FOUND,
             "{\"error\":\"no such admin call\"}",
@@ -71,7 +74,14 @@ async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody> {
         Route::Cached { dist, bucket, key } => {
             let (parts, _body) = req.into_parts();
             match edge.router.distribution(dist) {
-                Some(d) => serve::object(&edge, &parts, d, &bucket, &key).await,
+                Some(d) => {
+                    let ctx = serve::Ctx {
+                        cache: &edge.cache,
+                        fetcher: &edge.fetcher,
+                        metrics: &edge.metrics,
+                    };
+                    serve::object(&ctx, &parts, d, &bucket, &key).await
+                }
                 None => local(text(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "unknown distribution",
@@ -79,7 +89,9 @@ async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody> {
                 )),
             }
         }
-        Route::Fallback(reason) => proxy::fallback(&edge, req, reason).await,
+        Route::Fallback(reason) => {
+            proxy::fallback(&edge.cfg.fallback, &edge.origin, &edge.metrics, req, reason).await
+        }
     }
 }
 

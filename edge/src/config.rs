@@ -11,6 +11,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
+pub use crate::cache::CacheConfig;
+
 /// Gureum edge: CDN node caching designated folders of a Gureum origin.
 #[derive(Debug, Parser)]
 #[command(name = "gureum-edge", version, about)]
@@ -60,17 +62,6 @@ pub struct OriginConfig {
     pub secret_key: String,
     /// SigV4 signing region.
     pub region: String,
-}
-
-/// Cache budgets and place.
-#[derive(Debug, Clone)]
-pub struct CacheConfig {
-    /// Byte budget of the memory tier.
-    pub memory_bytes: u64,
-    /// Directory of the disk tier (created when missing).
-    pub disk_dir: PathBuf,
-    /// Byte budget of the disk tier.
-    pub disk_bytes: u64,
 }
 
 /// What happens to requests outside every distribution.

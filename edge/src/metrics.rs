@@ -145,6 +145,18 @@ impl Metrics {
         })
     }
 
+    /// The cache's share, as the cache wants it.
+    pub fn cache(&self) -> crate::cache::CacheMetrics {
+        crate::cache::CacheMetrics {
+            memory_evictions: self.evictions.with_label_values(&["memory"]),
+            disk_evictions: self.evictions.with_label_values(&["disk"]),
+            memory_bytes: self.cache_bytes.with_label_values(&["memory"]),
+            disk_bytes: self.cache_bytes.with_label_values(&["disk"]),
+            disk_verify_failures: self.verify_failures.with_label_values(&["disk"]),
+            purged: self.purged.clone(),
+        }
+    }
+
     /// Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut buf = Vec::new();

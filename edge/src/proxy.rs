@@ -5,16 +5,15 @@
 //! the edge never adds its credentials and never caches. `redirect`
 //! answers 307 to the origin region's public URL. Every answer is BYPASS.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, Version, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
-use crate::app::Edge;
 use crate::config::Fallback;
-use crate::fetch::client::BoxError;
+use crate::fetch::client::{BoxError, OriginClient};
+use crate::metrics::Metrics;
 use crate::respond::{self, CacheStatus, EdgeBody};
 use crate::routes::BypassReason;
 
@@ -25,16 +24,18 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Answers a request that is not cached here.
 pub async fn fallback(
-    edge: &Arc<Edge>,
+    mode: &Fallback,
+    origin: &OriginClient,
+    metrics: &Metrics,
     req: Request<Incoming>,
     reason: BypassReason,
 ) -> Response<EdgeBody> {
     tracing::debug!(reason = reason.as_str(), method = %req.method(), path = req.uri().path(), "bypass");
-    let resp = match &edge.cfg.fallback {
+    let resp = match mode {
         Fallback::Redirect { public_url } => redirect(public_url, req.uri()),
-        Fallback::Proxy => forward(edge, req).await,
+        Fallback::Proxy => forward(origin, req).await,
     };
-    respond::finish(resp, CacheStatus::Bypass, None, &edge.metrics)
+    respond::finish(resp, CacheStatus::Bypass, None, metrics)
 }
 
 fn redirect(public_url: &str, uri: &Uri) -> Response<EdgeBody> {
@@ -69,7 +70,7 @@ async fn settle_empty_expect(req: Request<Incoming>) -> Request<Incoming> {
     Request::from_parts(parts, body)
 }
 
-async fn forward(edge: &Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody> {
+async fn forward(origin: &OriginClient, req: Request<Incoming>) -> Response<EdgeBody> {
     let req = settle_empty_expect(req).await;
     let resource = req.uri().path().to_string();
     let head = req.method() == Method::HEAD;
@@ -93,7 +94,7 @@ async fn forward(edge: &Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody>
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    parts.uri = match format!("{}{pq}", edge.origin.base_url()).parse() {
+    parts.uri = match format!("{}{pq}", origin.base_url()).parse() {
         Ok(u) => u,
         Err(e) => {
             let err = crate::error::EdgeError::internal(format!("origin URI: {e}"));
@@ -102,8 +103,7 @@ async fn forward(edge: &Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody>
     };
     parts.version = Version::HTTP_11;
     let body = body.map_err(|e| Box::new(e) as BoxError).boxed_unsync();
-    match edge
-        .origin
+    match origin
         .forward(Request::from_parts(parts, body), timeout)
         .await
     {

@@ -60,9 +60,12 @@ pub enum Route {
 }
 
 /// Query parameters a presigned URL carries: the cache may ignore them
-/// (a distribution is public by design).
+/// (a distribution is public by design). Compared as bytes: the name is
+/// client-chosen and percent-decoded, so byte 6 need not be a character
+/// boundary (slicing the `str` there panicked the connection task).
 fn ignorable_param(name: &str) -> bool {
-    name.len() > 6 && name[..6].eq_ignore_ascii_case("x-amz-")
+    let b = name.as_bytes();
+    b.len() > 6 && b[..6].eq_ignore_ascii_case(b"x-amz-")
 }
 
 /// Maps requests to routes.
@@ -192,6 +195,22 @@ mod tests {
             route(Method::GET, "/media?list-type=2"),
             Route::Fallback(BypassReason::NotDistributed)
         );
+        // Multi-byte characters around byte 6 of a parameter name.
+        for q in [
+            "abcde%E2%82%AC=1",
+            "%E2%82%AC%E2%82%AC=1",
+            "x-amz%C3%A9=1",
+            "%F0%9F%98%80xx=1",
+        ] {
+            assert_eq!(
+                route(Method::GET, &format!("/media/video/a?{q}")),
+                Route::Fallback(BypassReason::Query),
+                "{q}"
+            );
+        }
+        assert!(ignorable_param("X-Amz-Expires"));
+        assert!(!ignorable_param("x-amz-"));
+        assert!(!ignorable_param("abcde\u{20ac}"));
         assert_eq!(route(Method::GET, "/health/live"), Route::Live);
         assert_eq!(route(Method::POST, "/_edge/purge"), Route::Purge);
         assert_eq!(route(Method::GET, "/_edge/x"), Route::AdminUnknown);

@@ -2,7 +2,8 @@
 //! revalidation, stale-if-error), the client's conditionals and Range
 //! answered from cached metadata, and a body streamed slice by slice from
 //! the cache tiers or the fill in flight. Every response says HIT, MISS or
-//! STALE. Never talks to the origin directly; the fetch layer does.
+//! STALE. Never talks to the origin directly: it is handed the cache, the
+//! fetch layer and the metrics, not the origin client.
 
 use std::sync::Arc;
 
@@ -13,10 +14,10 @@ use http::{HeaderValue, Method, Response, StatusCode, header};
 use http_body::Frame;
 use http_body_util::{BodyExt, BodyStream, StreamBody};
 
-use crate::app::Edge;
+use crate::cache::Cache;
 use crate::cache::Tier;
 use crate::cache::freshness::{self, Precondition};
-use crate::cache::meta::{ObjectMeta, VERSION_HEADER};
+use crate::cache::meta::ObjectMeta;
 use crate::config::Distribution;
 use crate::error::EdgeError;
 use crate::fetch::client::BoxError;
@@ -24,10 +25,21 @@ use crate::fetch::flight::{Interest, SharedResult};
 use crate::fetch::{Fetcher, MetaOutcome};
 use crate::range::{self, Span};
 use crate::respond::{self, CacheStatus, EdgeBody};
+use gureum_common::headers::VERSION_ID;
+
+/// What the cache path uses.
+pub struct Ctx<'a> {
+    /// The cache tiers.
+    pub cache: &'a Cache,
+    /// The fetch layer (the only way to the origin from here).
+    pub fetcher: &'a Arc<Fetcher>,
+    /// Counters.
+    pub metrics: &'a crate::metrics::Metrics,
+}
 
 /// Serves `bucket/key` under distribution `dist`.
 pub async fn object(
-    edge: &Arc<Edge>,
+    ctx: &Ctx<'_>,
     parts: &Parts,
     dist: &Distribution,
     bucket: &str,
@@ -40,7 +52,7 @@ pub async fn object(
             respond::error(err, resource, head),
             status,
             None,
-            &edge.metrics,
+            ctx.metrics,
         )
     };
     // Metadata: fresh, revalidated, stale-if-error, or loaded.
@@ -48,9 +60,9 @@ pub async fn object(
     // Set when a miss answers from the origin's HEAD before the block
     // hashes are in: the body waits for the load to finish.
     let mut pending = None;
-    let (outcome, mut status) = match edge.cache.lookup(bucket, key) {
+    let (outcome, mut status) = match ctx.cache.lookup(bucket, key) {
         Some(m) if freshness::is_fresh(&m, dist.ttl) => (MetaOutcome::Cached(m), CacheStatus::Hit),
-        Some(m) => match edge.fetcher.revalidate(&m).await {
+        Some(m) => match ctx.fetcher.revalidate(&m).await {
             Ok(MetaOutcome::Cached(n)) if Arc::ptr_eq(&n, &m) => {
                 (MetaOutcome::Cached(n), CacheStatus::Hit)
             }
@@ -63,7 +75,7 @@ pub async fn object(
             Err(e) => return fail(&e, CacheStatus::Miss),
         },
         None => {
-            let loading = edge.fetcher.start_load(bucket, key);
+            let loading = ctx.fetcher.start_load(bucket, key);
             let shown = match loading.done.peek() {
                 // Joined a load that already finished: use its outcome.
                 Some(_) => None,
@@ -89,7 +101,7 @@ pub async fn object(
         MetaOutcome::Cached(m) | MetaOutcome::Uncached(m) => m,
         MetaOutcome::Pass(why) => {
             tracing::debug!(bucket, key, ?why, "not cacheable; streaming from origin");
-            return pass(edge, parts, bucket, key).await;
+            return pass(ctx, parts, bucket, key).await;
         }
         MetaOutcome::NotFound => return fail(&EdgeError::NoSuchKey, status),
     };
@@ -100,7 +112,7 @@ pub async fn object(
             let mut resp = Response::new(respond::empty());
             *resp.status_mut() = StatusCode::NOT_MODIFIED;
             validators(&meta, resp.headers_mut());
-            return respond::finish(resp, status, age, &edge.metrics);
+            return respond::finish(resp, status, age, ctx.metrics);
         }
         Some(Precondition::Failed) => {
             let err = EdgeError::OriginStatus {
@@ -131,7 +143,7 @@ pub async fn object(
     let has_body = !head && meta.size > 0;
     if has_body && status != CacheStatus::Miss {
         let (first, last) = slice_span(&meta, start, end);
-        if !(first..=last).all(|i| edge.cache.has_slice(&meta, i)) {
+        if !(first..=last).all(|i| ctx.cache.has_slice(&meta, i)) {
             if let Some(cause) = stale_cause {
                 // Stale metadata is no use without the bytes.
                 return fail(&cause, CacheStatus::Miss);
@@ -143,14 +155,14 @@ pub async fn object(
         let (first, last) = slice_span(&meta, start, end);
         let mut interest = None;
         if let Some(done) = pending {
-            pending_body(Arc::clone(&edge.fetcher), meta.clone(), done, (start, end))
+            pending_body(Arc::clone(ctx.fetcher), meta.clone(), done, (start, end))
         } else if status == CacheStatus::Miss {
             // A miss answers as soon as the metadata is in (one origin
             // round trip), so a player starts without waiting for a whole
             // slice; a fill that breaks later breaks this response, never
             // ends it short as if complete.
             slice_body(
-                Arc::clone(&edge.fetcher),
+                Arc::clone(ctx.fetcher),
                 meta.clone(),
                 (start, end),
                 None,
@@ -159,9 +171,9 @@ pub async fn object(
         } else {
             // Cached metadata: the first slice comes before the headers, so
             // a slice that cannot be had after all gets a clean 502/504.
-            match edge.fetcher.slice(&meta, first, last, &mut interest).await {
+            match ctx.fetcher.slice(&meta, first, last, &mut interest).await {
                 Ok(head_slice) => slice_body(
-                    Arc::clone(&edge.fetcher),
+                    Arc::clone(ctx.fetcher),
                     meta.clone(),
                     (start, end),
                     Some(head_slice),
@@ -181,7 +193,7 @@ pub async fn object(
     let len = if meta.size == 0 { 0 } else { end - start + 1 };
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     if let Ok(v) = HeaderValue::from_str(&meta.id.version_id) {
-        h.insert(VERSION_HEADER, v);
+        h.insert(VERSION_ID, v);
     }
     if partial {
         if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{}", meta.size)) {
@@ -189,7 +201,7 @@ pub async fn object(
         }
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
     }
-    respond::finish(resp, status, age, &edge.metrics)
+    respond::finish(resp, status, age, ctx.metrics)
 }
 
 fn validators(meta: &ObjectMeta, h: &mut http::HeaderMap) {
@@ -327,9 +339,9 @@ fn pending_body(
 }
 
 /// Streams an uncacheable object from the origin (X-Cache: MISS).
-async fn pass(edge: &Arc<Edge>, parts: &Parts, bucket: &str, key: &str) -> Response<EdgeBody> {
+async fn pass(ctx: &Ctx<'_>, parts: &Parts, bucket: &str, key: &str) -> Response<EdgeBody> {
     let head = parts.method == Method::HEAD;
-    match edge
+    match ctx
         .fetcher
         .pass(parts.method.clone(), bucket, key, &parts.headers)
         .await
@@ -342,14 +354,14 @@ async fn pass(edge: &Arc<Edge>, parts: &Parts, bucket: &str, key: &str) -> Respo
                 Response::from_parts(p, body),
                 CacheStatus::Miss,
                 None,
-                &edge.metrics,
+                ctx.metrics,
             )
         }
         Err(e) => respond::finish(
             respond::error(&e, parts.uri.path(), head),
             CacheStatus::Miss,
             None,
-            &edge.metrics,
+            ctx.metrics,
         ),
     }
 }

@@ -22,7 +22,7 @@ use crate::{feed, prewarm};
 /// Runs the edge until SIGINT/SIGTERM.
 pub async fn serve(cfg: EdgeConfig) -> anyhow::Result<()> {
     let metrics = Metrics::new().context("metrics registry")?;
-    let cache = Cache::open(&cfg.cache, metrics.clone())
+    let cache = Cache::open(&cfg.cache, metrics.cache())
         .await
         .with_context(|| format!("cannot open disk cache {}", cfg.cache.disk_dir.display()))?;
     let origin = Arc::new(OriginClient::new(cfg.origin.clone(), metrics.clone()));

@@ -25,9 +25,9 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use super::CacheMetrics;
 use super::key::ObjectId;
 use super::meta::{MetaRecord, ObjectMeta};
-use crate::metrics::Metrics;
 
 const FORMAT: &str = "gureum-edge-cache 1\n";
 const META_FILE: &str = "meta.json";
@@ -100,7 +100,7 @@ pub struct DiskTier {
     state: Mutex<State>,
     next_gen: AtomicU64,
     tmp_seq: AtomicU64,
-    metrics: Metrics,
+    metrics: CacheMetrics,
 }
 
 fn slice_name(i: u32) -> String {
@@ -114,7 +114,7 @@ impl DiskTier {
     pub fn open(
         root: &Path,
         budget: u64,
-        metrics: Metrics,
+        metrics: CacheMetrics,
     ) -> Result<(DiskTier, Vec<Arc<ObjectMeta>>), DiskError> {
         std::fs::create_dir_all(root).map_err(io(root))?;
         let format_path = root.join("format");
@@ -158,10 +158,7 @@ impl DiskTier {
 
     fn update_gauge(&self) {
         let used = self.lock().used;
-        self.metrics
-            .cache_bytes
-            .with_label_values(&["disk"])
-            .set(used as i64);
+        self.metrics.disk_bytes.set(used as i64);
     }
 
     /// Bytes the tier uses (slices and meta records).
@@ -339,7 +336,7 @@ impl DiskTier {
             };
             if let Some(slot) = o.slices.remove(&i) {
                 st.used -= slot.len;
-                self.metrics.evictions.with_label_values(&["disk"]).inc();
+                self.metrics.disk_evictions.inc();
             }
             if o.slices.is_empty() {
                 let meta_len = o.meta_len;
@@ -387,10 +384,7 @@ impl DiskTier {
             Ok((_, false)) => {
                 tracing::warn!(path = %path.display(), bucket = %meta.id.bucket,
                     key = %meta.id.key, slice = i, "cached slice failed verification; dropped");
-                self.metrics
-                    .verify_failures
-                    .with_label_values(&["disk"])
-                    .inc();
+                self.metrics.disk_verify_failures.inc();
                 self.forget_slice(&meta.id, i);
                 tokio::task::spawn_blocking(move || delete(vec![Victim::File(path)]));
                 Read::Corrupt

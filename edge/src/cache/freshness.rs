@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use gureum_common::conditions::{Conditions, EtagCond, Outcome, Validators};
 use http::HeaderMap;
 
 use super::meta::ObjectMeta;
@@ -85,42 +86,40 @@ pub enum Precondition {
     Failed,
 }
 
-fn etag_list_matches(list: &str, etag: &str) -> bool {
-    list.split(',').any(|t| {
-        let t = t.trim();
-        let t = t.strip_prefix("W/").unwrap_or(t);
-        t == "*" || t.trim_matches('"') == etag
-    })
-}
-
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Evaluates the client's conditional headers against the cached version
-/// (RFC 9110 section 13.2.2 order).
+/// with the evaluator the origin uses (RFC 9110 section 13.2.2 order).
 pub fn evaluate(req: &HeaderMap, meta: &ObjectMeta) -> Option<Precondition> {
-    let last_modified = meta.headers.last_modified_time();
-    let since = |name: &str| header(req, name).and_then(|v| httpdate::parse_http_date(v).ok());
-    if let Some(list) = header(req, "if-match") {
-        if !etag_list_matches(list, &meta.etag) {
-            return Some(Precondition::Failed);
-        }
-    } else if let (Some(t), Some(lm)) = (since("if-unmodified-since"), last_modified)
-        && lm > t
-    {
-        return Some(Precondition::Failed);
+    let since = |name: &str| {
+        header(req, name)
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .map(unix_secs)
+    };
+    let c = Conditions {
+        if_match: header(req, "if-match").map(EtagCond::List),
+        if_none_match: header(req, "if-none-match").map(EtagCond::List),
+        if_modified_since: since("if-modified-since"),
+        if_unmodified_since: since("if-unmodified-since"),
+    };
+    let v = Validators {
+        etag: &meta.etag,
+        last_modified: meta.headers.last_modified_time().map(unix_secs),
+    };
+    match c.evaluate(&v) {
+        Outcome::Proceed => None,
+        Outcome::NotModified => Some(Precondition::NotModified),
+        Outcome::PreconditionFailed => Some(Precondition::Failed),
     }
-    if let Some(list) = header(req, "if-none-match") {
-        if etag_list_matches(list, &meta.etag) {
-            return Some(Precondition::NotModified);
-        }
-    } else if let (Some(t), Some(lm)) = (since("if-modified-since"), last_modified)
-        && lm <= t
-    {
-        return Some(Precondition::NotModified);
+}
+
+fn unix_secs(t: std::time::SystemTime) -> i64 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
     }
-    None
 }
 
 /// Whether an `If-Range` value still names this version (so the Range

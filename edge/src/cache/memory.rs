@@ -7,7 +7,6 @@ use moka::future::Cache;
 use moka::notification::RemovalCause;
 
 use super::key::SliceKey;
-use crate::metrics::Metrics;
 
 /// Per-entry bookkeeping moka and the key cost on top of the bytes, so
 /// many tiny slices cannot overrun the budget.
@@ -22,8 +21,7 @@ pub struct MemoryTier {
 
 impl MemoryTier {
     /// A tier holding at most `budget` bytes.
-    pub fn new(budget: u64, metrics: &Metrics) -> Self {
-        let evictions = metrics.evictions.with_label_values(&["memory"]);
+    pub fn new(budget: u64, evictions: prometheus::IntCounter) -> Self {
         let slices = Cache::builder()
             .max_capacity(budget)
             .weigher(|_k: &SliceKey, v: &Bytes| {

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use gureum_common::feed::BlockHashes;
+use gureum_common::headers::VERSION_ID;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 
@@ -15,9 +16,6 @@ use super::key::ObjectId;
 
 /// Version of [`MetaRecord`]; bump with a migration when the shape changes.
 pub const META_FORMAT: u32 = 1;
-
-/// Header naming the exact version the origin served.
-pub const VERSION_HEADER: &str = "x-gureum-version-id";
 
 /// Response headers of the object, replayed on every hit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,7 +223,7 @@ impl ObjectMeta {
                 bucket: bucket.to_string(),
                 key: key.to_string(),
                 // Empty: an origin that does not name versions.
-                version_id: text(VERSION_HEADER).unwrap_or_default().to_string(),
+                version_id: text(VERSION_ID).unwrap_or_default().to_string(),
             }),
             etag,
             size,
@@ -388,11 +386,11 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("content-length", HeaderValue::from_static("2500"));
         h.insert("etag", HeaderValue::from_static("\"e\""));
-        h.insert(VERSION_HEADER, HeaderValue::from_static("v1"));
+        h.insert(VERSION_ID, HeaderValue::from_static("v1"));
         let shown = ObjectMeta::provisional("b", "k", &h).expect("headers suffice");
         assert!(shown.hashes.is_empty() && !shown.verify(0, &data[..1000]));
         assert!(full.same_version(&shown));
-        h.insert(VERSION_HEADER, HeaderValue::from_static("v2"));
+        h.insert(VERSION_ID, HeaderValue::from_static("v2"));
         let newer = ObjectMeta::provisional("b", "k", &h).expect("headers suffice");
         assert!(!full.same_version(&newer));
         h.insert("cache-control", HeaderValue::from_static("no-store"));

@@ -18,14 +18,64 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use prometheus::{IntCounter, IntCounterVec, IntGauge};
 use tokio::sync::Semaphore;
 
-use crate::config::CacheConfig;
-use crate::metrics::Metrics;
 use disk::{DiskError, DiskTier, Read};
 use key::{NameKey, ObjectId, SliceKey};
 use memory::MemoryTier;
 use meta::ObjectMeta;
+
+/// Cache budgets and place (the `[cache]` table of the config).
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// Byte budget of the memory tier.
+    pub memory_bytes: u64,
+    /// Directory of the disk tier (created when missing).
+    pub disk_dir: std::path::PathBuf,
+    /// Byte budget of the disk tier.
+    pub disk_bytes: u64,
+}
+
+/// The counters and gauges the cache keeps, handed in by whoever owns the
+/// registry (the cache never knows the edge's metrics module).
+#[derive(Clone)]
+pub struct CacheMetrics {
+    /// Memory-tier slices evicted by budget.
+    pub memory_evictions: IntCounter,
+    /// Disk-tier slices evicted by budget.
+    pub disk_evictions: IntCounter,
+    /// Bytes held in memory.
+    pub memory_bytes: IntGauge,
+    /// Bytes held on disk.
+    pub disk_bytes: IntGauge,
+    /// Disk copies that failed verification.
+    pub disk_verify_failures: IntCounter,
+    /// Objects dropped, by `reason`.
+    pub purged: IntCounterVec,
+}
+
+impl CacheMetrics {
+    /// Metrics registered nowhere (unit tests).
+    pub fn unregistered() -> CacheMetrics {
+        let c = |n: &str| IntCounter::new(n, n).unwrap_or_else(|_| unreachable_metric());
+        let g = |n: &str| IntGauge::new(n, n).unwrap_or_else(|_| unreachable_metric());
+        CacheMetrics {
+            memory_evictions: c("memory_evictions"),
+            disk_evictions: c("disk_evictions"),
+            memory_bytes: g("memory_bytes"),
+            disk_bytes: g("disk_bytes"),
+            disk_verify_failures: c("disk_verify_failures"),
+            purged: IntCounterVec::new(prometheus::Opts::new("purged", "purged"), &["reason"])
+                .unwrap_or_else(|_| unreachable_metric()),
+        }
+    }
+}
+
+/// Metric constructors only fail on invalid names; ours are literals.
+fn unreachable_metric<T>() -> T {
+    unreachable!("metric names are valid literals")
+}
 
 /// Slice writes queued for the disk at once; a fill waits beyond that, so
 /// a slow disk slows the origin read instead of filling memory.
@@ -126,12 +176,12 @@ pub struct Cache {
     disk: Arc<DiskTier>,
     invalidations: Mutex<Invalidations>,
     disk_writes: Arc<Semaphore>,
-    metrics: Metrics,
+    metrics: CacheMetrics,
 }
 
 impl Cache {
     /// Opens the disk tier (rebuilding its index) and an empty memory tier.
-    pub async fn open(cfg: &CacheConfig, metrics: Metrics) -> Result<Arc<Cache>, DiskError> {
+    pub async fn open(cfg: &CacheConfig, metrics: CacheMetrics) -> Result<Arc<Cache>, DiskError> {
         let dir = cfg.disk_dir.clone();
         let budget = cfg.disk_bytes;
         let m = metrics.clone();
@@ -149,7 +199,7 @@ impl Cache {
         );
         Ok(Arc::new(Cache {
             objects: RwLock::new(objects),
-            memory: MemoryTier::new(cfg.memory_bytes, &metrics),
+            memory: MemoryTier::new(cfg.memory_bytes, metrics.memory_evictions.clone()),
             disk: Arc::new(disk),
             invalidations: Mutex::new(Invalidations::default()),
             disk_writes: Arc::new(Semaphore::new(DISK_WRITE_QUEUE)),
@@ -407,14 +457,8 @@ impl Cache {
     /// Refreshes the per-tier byte gauges (applies pending memory evictions).
     pub async fn refresh_gauges(&self) {
         let mem = self.memory.used_bytes().await;
-        self.metrics
-            .cache_bytes
-            .with_label_values(&["memory"])
-            .set(mem as i64);
-        self.metrics
-            .cache_bytes
-            .with_label_values(&["disk"])
-            .set(self.disk.used_bytes() as i64);
+        self.metrics.memory_bytes.set(mem as i64);
+        self.metrics.disk_bytes.set(self.disk.used_bytes() as i64);
     }
 }
 

@@ -11,8 +11,9 @@ use http::{HeaderMap, Method, StatusCode};
 use tokio::sync::oneshot;
 
 use super::client::{Kind, OriginClient, header_str, object_path, read_small, status_error};
-use crate::cache::meta::{ObjectMeta, Uncacheable, VERSION_HEADER};
+use crate::cache::meta::{ObjectMeta, Uncacheable};
 use crate::error::EdgeError;
+use gureum_common::headers::VERSION_ID;
 
 /// Time limit of one metadata call.
 const META_TIMEOUT: Duration = Duration::from_secs(10);
@@ -103,7 +104,7 @@ pub enum Fetched {
 }
 
 fn same_version(headers: &HeaderMap, b: &BlockHashes) -> bool {
-    match header_str(headers, VERSION_HEADER) {
+    match header_str(headers, VERSION_ID) {
         Some(v) => v == b.version_id,
         // An origin without version ids: the ETag is the best we have.
         None => header_str(headers, "etag").is_some_and(|e| e.trim_matches('"') == b.etag),

@@ -17,12 +17,13 @@ use http::{HeaderMap, Method, Response, StatusCode};
 use hyper::body::Incoming;
 
 use crate::cache::key::NameKey;
-use crate::cache::meta::{ObjectMeta, Uncacheable, VERSION_HEADER};
+use crate::cache::meta::{ObjectMeta, Uncacheable};
 use crate::cache::{Cache, PurgeReason, Tier};
 use crate::error::EdgeError;
 use crate::metrics::Metrics;
 use client::{Kind, OriginClient, header_str, object_path};
 use flight::{Claim, EarlyGroup, EarlyRun, FillState, Flights, Group, Interest};
+use gureum_common::headers::VERSION_ID;
 
 /// Time to the origin's headers when streaming an uncacheable object.
 const PASS_TIMEOUT: Duration = Duration::from_secs(30);
@@ -50,8 +51,8 @@ pub enum MetaOutcome {
 
 /// The fetch layer.
 pub struct Fetcher {
-    /// Origin client.
-    pub origin: Arc<OriginClient>,
+    /// Origin client (private: callers ask the fetch layer, not the origin).
+    origin: Arc<OriginClient>,
     /// The cache being filled.
     pub cache: Arc<Cache>,
     /// Slices in flight.
@@ -129,7 +130,7 @@ impl Fetcher {
                         Ok(MetaOutcome::Cached(cached))
                     }
                     meta::Head::Found(h)
-                        if header_str(&h, VERSION_HEADER) == Some(&cached.id.version_id) =>
+                        if header_str(&h, VERSION_ID) == Some(&cached.id.version_id) =>
                     {
                         this.cache.revalidated(&cached);
                         Ok(MetaOutcome::Cached(cached))
@@ -219,7 +220,7 @@ impl Fetcher {
             )
             .await?;
         let status = resp.status();
-        let version = header_str(resp.headers(), VERSION_HEADER);
+        let version = header_str(resp.headers(), VERSION_ID);
         if status == StatusCode::PRECONDITION_FAILED
             || status == StatusCode::NOT_FOUND
             || (!meta.id.version_id.is_empty() && version.is_some_and(|v| v != meta.id.version_id))

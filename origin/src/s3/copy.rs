@@ -3,12 +3,14 @@
 //! (with `x-amz-copy-source-range`). The source streams through the same
 //! read and write pipelines as GET and PUT; nothing is buffered whole.
 
+use gureum_common::conditions::Outcome;
 use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use super::GureumS3;
 use super::bucket::timestamp;
 use super::checksum::{Sums, set_checksums, set_part_checksums};
+use super::get::{conditions, validators};
 use super::object::{etag, new_object_meta, parse_tagging, stored_headers};
 use crate::objects::{
     ChecksumAlgorithm, ChecksumPlan, ObjectInfo, OpenVersion, PutRequest, now_ms,
@@ -32,8 +34,8 @@ fn source(cs: &CopySource) -> S3Result<(String, String, Option<String>)> {
     }
 }
 
-/// `x-amz-copy-source-if-*`, evaluated like GET's conditions but every
-/// failure is 412.
+/// `x-amz-copy-source-if-*`: the common evaluator's copy-source rules
+/// (every failure is 412).
 fn check_source(
     info: &ObjectInfo,
     if_match: Option<&ETagCondition>,
@@ -41,20 +43,16 @@ fn check_source(
     if_modified_since: Option<&Timestamp>,
     if_unmodified_since: Option<&Timestamp>,
 ) -> S3Result<()> {
-    let matches = |cond: &ETagCondition| match cond {
-        ETagCondition::Any => true,
-        ETagCondition::ETag(e) => e.value() == info.etag,
-    };
-    let mtime = info.mtime_ms.div_euclid(1000);
-    let secs = |t: &Timestamp| time::OffsetDateTime::from(t.clone()).unix_timestamp();
-    let failed = if_match.is_some_and(|c| !matches(c))
-        || (if_match.is_none() && if_unmodified_since.is_some_and(|t| mtime > secs(t)))
-        || if_none_match.is_some_and(matches)
-        || (if_none_match.is_none() && if_modified_since.is_some_and(|t| mtime <= secs(t)));
-    if failed {
-        return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
+    let c = conditions(
+        if_match,
+        if_none_match,
+        if_modified_since,
+        if_unmodified_since,
+    );
+    match c.evaluate_copy_source(&validators(info)) {
+        Outcome::Proceed => Ok(()),
+        _ => Err(S3Error::new(S3ErrorCode::PreconditionFailed)),
     }
-    Ok(())
 }
 
 async fn open_source(s3: &GureumS3, cs: &CopySource) -> S3Result<(ObjectInfo, OpenVersion)> {

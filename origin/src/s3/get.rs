@@ -2,6 +2,7 @@
 //! response-* overrides) and HeadObject, of the current version or of the
 //! one `versionId` names; stored checksums with `x-amz-checksum-mode`.
 
+use gureum_common::conditions::{Conditions, EtagCond, Outcome, Validators};
 use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
@@ -37,43 +38,41 @@ fn parse_http_date(s: &str) -> Option<Timestamp> {
     Timestamp::parse(TimestampFormat::HttpDate, s).ok()
 }
 
-/// Conditional request headers of GET and HEAD.
-struct Conditions<'a> {
+/// The `If-*` headers of a request as the common evaluator takes them.
+pub(super) fn conditions<'a>(
     if_match: Option<&'a ETagCondition>,
     if_none_match: Option<&'a ETagCondition>,
-    if_modified_since: Option<&'a Timestamp>,
-    if_unmodified_since: Option<&'a Timestamp>,
+    if_modified_since: Option<&Timestamp>,
+    if_unmodified_since: Option<&Timestamp>,
+) -> Conditions<'a> {
+    let tag = |c: &'a ETagCondition| match c {
+        ETagCondition::Any => EtagCond::Any,
+        ETagCondition::ETag(e) => EtagCond::Exact(e.value()),
+    };
+    let secs = |t: &Timestamp| time::OffsetDateTime::from(t.clone()).unix_timestamp();
+    Conditions {
+        if_match: if_match.map(tag),
+        if_none_match: if_none_match.map(tag),
+        if_modified_since: if_modified_since.map(secs),
+        if_unmodified_since: if_unmodified_since.map(secs),
+    }
 }
 
-/// Evaluates preconditions in RFC 9110 order: If-Match, else
-/// If-Unmodified-Since (412); then If-None-Match, else If-Modified-Since (304).
+/// What `info` is judged by (HTTP dates have whole seconds).
+pub(super) fn validators(info: &ObjectInfo) -> Validators<'_> {
+    Validators {
+        etag: &info.etag,
+        last_modified: Some(info.mtime_ms.div_euclid(1000)),
+    }
+}
+
+/// GET/HEAD preconditions: 412 or 304 as S3 answers them.
 fn check_conditions(info: &ObjectInfo, c: &Conditions<'_>) -> S3Result<()> {
-    let matches = |cond: &ETagCondition| match cond {
-        ETagCondition::Any => true,
-        ETagCondition::ETag(e) => e.value() == info.etag,
-    };
-    // HTTP dates have whole seconds; compare at that resolution.
-    let mtime = info.mtime_ms.div_euclid(1000);
-    let secs = |t: &Timestamp| time::OffsetDateTime::from(t.clone()).unix_timestamp();
-    if let Some(cond) = c.if_match {
-        if !matches(cond) {
-            return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
-        }
-    } else if let Some(t) = c.if_unmodified_since
-        && mtime > secs(t)
-    {
-        return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
+    match c.evaluate(&validators(info)) {
+        Outcome::Proceed => Ok(()),
+        Outcome::NotModified => Err(not_modified(info)),
+        Outcome::PreconditionFailed => Err(S3Error::new(S3ErrorCode::PreconditionFailed)),
     }
-    if let Some(cond) = c.if_none_match {
-        if matches(cond) {
-            return Err(not_modified(info));
-        }
-    } else if let Some(t) = c.if_modified_since
-        && mtime <= secs(t)
-    {
-        return Err(not_modified(info));
-    }
-    Ok(())
 }
 
 fn not_modified(info: &ObjectInfo) -> S3Error {
@@ -145,12 +144,12 @@ pub(super) async fn get_object(
         .await?;
     check_conditions(
         &info,
-        &Conditions {
-            if_match: input.if_match.as_ref(),
-            if_none_match: input.if_none_match.as_ref(),
-            if_modified_since: input.if_modified_since.as_ref(),
-            if_unmodified_since: input.if_unmodified_since.as_ref(),
-        },
+        &conditions(
+            input.if_match.as_ref(),
+            input.if_none_match.as_ref(),
+            input.if_modified_since.as_ref(),
+            input.if_unmodified_since.as_ref(),
+        ),
     )?;
     let range = requested_span(&info, input.part_number, input.range.as_ref())?;
     let whole = range.is_none();
@@ -210,12 +209,12 @@ pub(super) fn head_object(
         .head_object(&input.bucket, &input.key, input.version_id.as_deref())?;
     check_conditions(
         &info,
-        &Conditions {
-            if_match: input.if_match.as_ref(),
-            if_none_match: input.if_none_match.as_ref(),
-            if_modified_since: input.if_modified_since.as_ref(),
-            if_unmodified_since: input.if_unmodified_since.as_ref(),
-        },
+        &conditions(
+            input.if_match.as_ref(),
+            input.if_none_match.as_ref(),
+            input.if_modified_since.as_ref(),
+            input.if_unmodified_since.as_ref(),
+        ),
     )?;
     let range = requested_span(&info, input.part_number, input.range.as_ref())?;
     let whole = range.is_none();
@@ -261,14 +260,10 @@ pub(super) fn head_object(
     Ok(with_version_header(&info, out))
 }
 
-/// Header naming the exact version served, so edges can pin cached slices
-/// to it even before S3 versioning is enabled on a bucket.
-pub const VERSION_HEADER: &str = "x-gureum-version-id";
-
 fn with_version_header<T>(info: &ObjectInfo, output: T) -> S3Response<T> {
     let mut resp = S3Response::new(output);
     if let Ok(v) = http::HeaderValue::from_str(&info.version_id) {
-        resp.headers.insert(VERSION_HEADER, v);
+        resp.headers.insert(gureum_common::headers::VERSION_ID, v);
     }
     resp
 }

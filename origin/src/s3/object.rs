@@ -218,26 +218,16 @@ pub(super) fn check_write_conditions(
         ) => None,
         Err(e) => return Err(e.into()),
     };
-    let matches = |cond: &ETagCondition, info: &ObjectInfo| match cond {
-        ETagCondition::Any => true,
-        ETagCondition::ETag(e) => e.value() == info.etag,
-    };
-    if let Some(cond) = if_none_match
-        && let Some(info) = &current
-        && matches(cond, info)
-    {
-        return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
+    let cond = super::get::conditions(if_match, if_none_match, None, None);
+    match &current {
+        None if if_match.is_some() => Err(S3Error::new(S3ErrorCode::NoSuchKey)),
+        None => Ok(()),
+        // A write has no 304: every failed condition is 412, as for copies.
+        Some(info) => match cond.evaluate_copy_source(&super::get::validators(info)) {
+            gureum_common::conditions::Outcome::Proceed => Ok(()),
+            _ => Err(S3Error::new(S3ErrorCode::PreconditionFailed)),
+        },
     }
-    if let Some(cond) = if_match {
-        match &current {
-            None => return Err(S3Error::new(S3ErrorCode::NoSuchKey)),
-            Some(info) if !matches(cond, info) => {
-                return Err(S3Error::new(S3ErrorCode::PreconditionFailed));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
 }
 
 pub(super) fn etag(info: &ObjectInfo) -> ETag {
