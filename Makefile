@@ -7,9 +7,12 @@ run:
 build:
 	cargo build --workspace --bins
 
+# fmt, clippy and the layering check (tests/tests/layering.rs: fails when a
+# module imports against the one-way layers).
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo test -q -p gureum-tests --test layering
 
 # Every unit and integration test (the integration tests spawn the binaries
 # built by `build`).

@@ -8,11 +8,13 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 
 use crate::error::EdgeError;
-use crate::fetch::client::BoxError;
 use crate::metrics::Metrics;
 
 /// Body of every edge response.
 pub type EdgeBody = UnsyncBoxBody<Bytes, BoxError>;
+
+/// Boxed error of streamed bodies (responses to clients and requests to the origin).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What the cache did for a request (the `X-Cache` value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

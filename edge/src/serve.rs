@@ -20,11 +20,10 @@ use crate::cache::freshness::{self, Precondition};
 use crate::cache::meta::ObjectMeta;
 use crate::config::Distribution;
 use crate::error::EdgeError;
-use crate::fetch::client::BoxError;
 use crate::fetch::flight::{Interest, SharedResult};
 use crate::fetch::{Fetcher, MetaOutcome};
 use crate::range::{self, Span};
-use crate::respond::{self, CacheStatus, EdgeBody};
+use crate::respond::{self, BoxError, CacheStatus, EdgeBody};
 use gureum_common::headers::VERSION_ID;
 
 /// What the cache path uses.

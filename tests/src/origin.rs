@@ -369,3 +369,30 @@ impl Drop for Origin {
         }
     }
 }
+
+/// A bad config ends the process quickly with a non-zero code, one line on
+/// stderr and no ready line.
+pub fn assert_one_line_failure(mut cmd: Command, what: &str, needles: &[&str]) {
+    let (status, stdout, stderr) =
+        crate::process::run_with_timeout(&mut cmd, std::time::Duration::from_secs(30));
+    assert!(
+        !status.success(),
+        "{what}: exited successfully\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        !stdout.contains(READY_PREFIX),
+        "{what}: printed the ready line"
+    );
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{what}: expected a one-line error on stderr, got:\n{stderr}"
+    );
+    let lower = lines[0].to_lowercase();
+    assert!(
+        needles.iter().any(|n| lower.contains(n)),
+        "{what}: error mentions none of {needles:?}: {}",
+        lines[0]
+    );
+}

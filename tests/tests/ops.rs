@@ -136,32 +136,6 @@ fn help_exits_zero() {
     }
 }
 
-/// A bad config ends the process quickly with a non-zero code, one line on
-/// stderr and no ready line.
-fn assert_one_line_failure(mut cmd: std::process::Command, what: &str, needles: &[&str]) {
-    let (status, stdout, stderr) = run_with_timeout(&mut cmd, Duration::from_secs(30));
-    assert!(
-        !status.success(),
-        "{what}: exited successfully\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    assert!(
-        !stdout.contains(READY_PREFIX),
-        "{what}: printed the ready line"
-    );
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "{what}: expected a one-line error on stderr, got:\n{stderr}"
-    );
-    let lower = lines[0].to_lowercase();
-    assert!(
-        needles.iter().any(|n| lower.contains(n)),
-        "{what}: error mentions none of {needles:?}: {}",
-        lines[0]
-    );
-}
-
 #[test]
 fn parity_as_large_as_the_drive_count_is_refused() {
     let origin = Origin::create(OriginOptions {

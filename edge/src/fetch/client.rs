@@ -22,8 +22,7 @@ use crate::config::OriginConfig;
 use crate::error::EdgeError;
 use crate::metrics::Metrics;
 
-/// Boxed error of streamed bodies.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use crate::respond::BoxError;
 /// Request bodies sent to the origin (empty for fills, streamed for proxy).
 pub type OriginBody = UnsyncBoxBody<Bytes, BoxError>;
 

@@ -247,6 +247,10 @@ impl Objects {
     /// Removes a version's files from the drives, then its pending-deletion
     /// row. A failure is logged and left for the next start to retry.
     async fn delete_drive_files(&self, bucket: &str, key: &str, version_id: &str) {
+        if let Err(err) = crate::store::fault::check("delete.drive_files") {
+            tracing::warn!(bucket, key, %err, "version files not removed; retried at start");
+            return;
+        }
         match self.store.delete_version(bucket, key, version_id).await {
             Ok(()) => {
                 let done = crate::index::DeletionRow {
