@@ -19,3 +19,4 @@ pub mod respond;
 pub mod routes;
 pub mod serve;
 pub mod server;
+pub mod signed;

@@ -6,6 +6,7 @@ pub mod api;
 pub mod config;
 pub mod heal_cli;
 pub mod http;
+pub mod iam;
 pub mod index;
 pub mod metrics;
 pub mod objects;
