@@ -4,6 +4,7 @@
 
 use std::error::Error as StdError;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -13,6 +14,32 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+
+/// The client address of the connection a request came on (a request
+/// extension every request carries: policies match on `aws:SourceIp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// `service` with each request tagged with its connection's [`PeerAddr`].
+#[derive(Clone)]
+struct WithPeer<S> {
+    inner: S,
+    peer: SocketAddr,
+}
+
+impl<S> Service<Request<Incoming>> for WithPeer<S>
+where
+    S: Service<Request<Incoming>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn call(&self, mut req: Request<Incoming>) -> Self::Future {
+        req.extensions_mut().insert(PeerAddr(self.peer));
+        self.inner.call(req)
+    }
+}
 
 /// Serves `service` on `listener` until `shutdown` resolves, then drains
 /// in-flight connections for at most `drain`.
@@ -49,7 +76,13 @@ pub async fn serve<S, B>(
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(%err, %peer, "set_nodelay failed");
         }
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service.clone());
+        let conn = builder.serve_connection_with_upgrades(
+            TokioIo::new(stream),
+            WithPeer {
+                inner: service.clone(),
+                peer,
+            },
+        );
         let conn = graceful.watch(conn.into_owned());
         tokio::spawn(async move {
             if let Err(err) = conn.await {

@@ -4,6 +4,7 @@
 //! "video/a.mp4"}` or `{"bucket": "media", "prefix": "video/"}`) or as the
 //! same names in the query string. Never reaches the origin.
 
+use gureum_common::hash::constant_time_eq;
 use http::{HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -28,12 +29,6 @@ fn json_error(status: StatusCode, msg: &str) -> http::Response<EdgeBody> {
     text(status, body, "application/json")
 }
 
-/// Compares without an early exit, so response timing does not reveal
-/// how much of a guessed token was right.
-fn same_token(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn authorized(
     token: Option<&str>,
     req: &Request<Incoming>,
@@ -51,7 +46,7 @@ fn authorized(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     match given {
-        Some(g) if same_token(g.as_bytes(), token.as_bytes()) => Ok(()),
+        Some(g) if constant_time_eq(g.as_bytes(), token.as_bytes()) => Ok(()),
         _ => {
             let mut resp = json_error(StatusCode::UNAUTHORIZED, "bearer token required");
             resp.headers_mut()
@@ -119,16 +114,4 @@ pub async fn purge(
     tracing::info!(bucket, purged, "purge");
     let body = serde_json::json!({ "purged": purged }).to_string();
     text(StatusCode::OK, body, "application/json")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_token;
-
-    #[test]
-    fn token_compare() {
-        assert!(same_token(b"abc", b"abc"));
-        assert!(!same_token(b"abc", b"abd"));
-        assert!(!same_token(b"abc", b"abcd"));
-    }
 }

@@ -42,7 +42,7 @@ pub struct HealArgs {
 /// Storage flags shared by `serve` and `reindex`.
 #[derive(Debug, Args, Clone)]
 pub struct StorageArgs {
-    /// TOML file with any of: listen, drives, parity, meta_dir, region, domain.
+    /// TOML file with any of: listen, drives, parity, meta_dir, region, domain, master_key_file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A drive directory; repeat for each drive. Order matters.
@@ -71,6 +71,10 @@ pub struct ServeArgs {
     /// Domain for virtual-host-style requests (bucket.DOMAIN); path style always works.
     #[arg(long)]
     pub domain: Option<String>,
+    /// The deployment's master key (64 hex digits), which wraps IAM secret
+    /// keys [default: META_DIR/master.key, created 0600 at first start].
+    #[arg(long, value_name = "PATH")]
+    pub master_key_file: Option<PathBuf>,
 }
 
 /// Keys accepted in the `--config` TOML file.
@@ -84,6 +88,7 @@ struct FileConfig {
     meta_dir: Option<PathBuf>,
     region: Option<String>,
     domain: Option<String>,
+    master_key_file: Option<PathBuf>,
 }
 
 fn read_file(path: &Option<PathBuf>) -> anyhow::Result<FileConfig> {
@@ -123,6 +128,9 @@ pub struct ServeConfig {
     pub region: String,
     /// Virtual-host domain.
     pub domain: Option<String>,
+    /// Master key file, and whether it may be created (only the default
+    /// location is; a named file that is missing is an error).
+    pub master_key: (PathBuf, bool),
 }
 
 fn storage(args: &StorageArgs, file: &FileConfig) -> anyhow::Result<StorageConfig> {
@@ -180,11 +188,20 @@ impl ServeArgs {
             .clone()
             .or_else(|| file.region.clone())
             .unwrap_or_else(|| "us-east-1".into());
+        let master_key = match self
+            .master_key_file
+            .clone()
+            .or_else(|| file.master_key_file.clone())
+        {
+            Some(path) => (path, false),
+            None => (storage.meta_dir.join("master.key"), true),
+        };
         Ok(ServeConfig {
             storage,
             listen,
             region,
             domain: self.domain.clone().or_else(|| file.domain.clone()),
+            master_key,
         })
     }
 }

@@ -14,6 +14,7 @@ use hyper::body::Incoming;
 use s3s::service::S3Service;
 use s3s::{Body, HttpError};
 
+use crate::iam::Iam;
 use crate::metrics::Metrics;
 use crate::objects::{CorsRule, Objects};
 use crate::s3::access::OpSlot;
@@ -31,6 +32,8 @@ pub struct Front {
     /// Virtual-host domain, to tell which bucket a request is for (the
     /// same parser s3s routes with, so CORS never picks another bucket).
     pub domain: Option<DomainHost>,
+    /// IAM: its query API is served on the same port.
+    pub iam: Arc<Iam>,
 }
 
 impl Front {
@@ -166,6 +169,20 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
             if let Some(resp) = local {
                 return Box::pin(async move { Ok(resp) });
             }
+        }
+        if crate::iam::api::is_iam_request(&req) {
+            let peer = req
+                .extensions()
+                .get::<gureum_common::server::PeerAddr>()
+                .map(|p| p.0.ip());
+            let started = Instant::now();
+            return Box::pin(async move {
+                let resp = crate::iam::api::handle(&front.iam, req, peer, false).await;
+                front
+                    .metrics
+                    .observe("IAM", resp.status().as_u16(), started.elapsed());
+                Ok(resp)
+            });
         }
         let origin = req
             .headers()

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod config;
+pub mod crypto;
 pub mod heal_cli;
 pub mod http;
 pub mod iam;

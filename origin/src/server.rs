@@ -11,12 +11,15 @@ use tokio::net::TcpListener;
 
 use crate::api::{GureumNames, GureumRoute};
 use crate::config::{ServeConfig, StorageConfig};
+use crate::crypto::MasterKey;
 use crate::http::{Front, OriginService};
+use crate::iam::Iam;
+use crate::iam::authorize::Authorizer;
 use crate::index::Index;
 use crate::metrics::Metrics;
 use crate::objects::{LifecycleClock, Objects};
 use crate::s3::GureumS3;
-use crate::s3::access::{RootAuth, RootOnly};
+use crate::s3::access::{IamAuth, PolicyAccess};
 use crate::store::{Store, StoreConfig, StoreMetrics};
 
 /// Root credentials (from the environment).
@@ -71,16 +74,33 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
         tracing::info!(finished, "finished deletions interrupted by a crash");
     }
     let (data, parity) = objects.layout();
+    let (key_path, create) = &cfg.master_key;
+    let master = MasterKey::load_or_create(key_path, *create)
+        .with_context(|| format!("master key {}", key_path.display()))?;
+    let iam = Arc::new(
+        Iam::open(
+            Arc::clone(&objects),
+            Arc::new(master),
+            creds.access_key,
+            creds.secret_key,
+        )
+        .await
+        .context("cannot load the IAM state")?,
+    );
+    let authz = Arc::new(Authorizer::new(Arc::clone(&iam), Arc::clone(&objects)));
     tokio::spawn(lifecycle_loop(
         Arc::clone(&objects),
         LifecycleTiming::from_env()?,
     ));
-    let mut builder =
-        S3ServiceBuilder::new(GureumS3::new(Arc::clone(&objects), cfg.region.clone()));
+    let mut builder = S3ServiceBuilder::new(GureumS3::new(
+        Arc::clone(&objects),
+        cfg.region.clone(),
+        Arc::clone(&authz),
+    ));
     builder.set_validation(GureumNames);
     builder.set_route(GureumRoute::new(Arc::clone(&objects)));
-    builder.set_auth(RootAuth::new(creds.access_key, creds.secret_key));
-    builder.set_access(RootOnly);
+    builder.set_auth(IamAuth(Arc::clone(&iam)));
+    builder.set_access(PolicyAccess::new(authz, false));
     let domain = match &cfg.domain {
         Some(d) => {
             let parse = || {
@@ -97,6 +117,7 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
         metrics,
         objects,
         domain,
+        iam,
     };
     let listener = TcpListener::bind(cfg.listen)
         .await

@@ -27,6 +27,7 @@
 
 pub mod edge;
 pub mod fixtures;
+pub mod iam;
 pub mod origin;
 pub mod process;
 pub mod raw;

@@ -24,8 +24,8 @@ use std::sync::Arc;
 pub use kv::{Batch, Kv, KvError, Tree};
 pub use mem_kv::MemKv;
 pub use rows::{
-    BucketRow, ChangeRow, ChecksumRow, DeletionRow, HeadersRow, LayoutRow, PartDataRow, PartRow,
-    UploadPartRow, UploadRow, VersionRow,
+    AclRow, BucketRow, ChangeRow, ChecksumRow, DeletionRow, GrantRow, HeadersRow, LayoutRow,
+    PartDataRow, PartRow, UploadPartRow, UploadRow, VersionRow,
 };
 pub use sled_kv::SledKv;
 pub use versions::{VersionChange, VersionsFrom};
@@ -228,6 +228,7 @@ pub(crate) mod test_rows {
             null_version: null,
             tags: Default::default(),
             checksum: None,
+            acl: None,
         }
     }
 

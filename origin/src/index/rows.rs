@@ -54,6 +54,33 @@ pub struct VersionRow {
     /// Additional checksum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<ChecksumRow>,
+    /// Access control list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<AclRow>,
+}
+
+/// An access control list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AclRow {
+    /// Owner's canonical id.
+    pub owner: String,
+    /// Grants.
+    #[serde(default)]
+    pub grants: Vec<GrantRow>,
+}
+
+/// One grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRow {
+    /// Grantee kind.
+    pub kind: String,
+    /// Grantee id, URI or email.
+    pub id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Permission.
+    pub permission: String,
 }
 
 /// Erasure layout of a version.
@@ -146,6 +173,9 @@ pub struct UploadRow {
     /// FULL_OBJECT or COMPOSITE.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_type: Option<String>,
+    /// ACL the object will get.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<AclRow>,
 }
 
 /// One uploaded part of an upload in progress.

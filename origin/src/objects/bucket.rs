@@ -41,8 +41,13 @@ impl Objects {
             .ok_or(ObjectError::NoSuchBucket)
     }
 
-    /// Creates a bucket on the drives, then in the index.
-    pub async fn create_bucket(&self, bucket: &str) -> Result<(), ObjectError> {
+    /// Creates a bucket with `config` (its ACL, ownership) on the drives,
+    /// then in the index.
+    pub async fn create_bucket(
+        &self,
+        bucket: &str,
+        config: BucketConfig,
+    ) -> Result<(), ObjectError> {
         if bucket == RESERVED || !valid_bucket_name(bucket) {
             return Err(ObjectError::ReservedName);
         }
@@ -50,9 +55,9 @@ impl Objects {
         if self.index.get_bucket(bucket)?.is_some() {
             return Err(ObjectError::BucketAlreadyOwnedByYou);
         }
-        let marker = BucketMarker::new(bucket, serde_json::Value::Null);
-        let rec = record_from_marker(&marker);
-        self.store.write_bucket(marker).await?;
+        let mut rec = record_from_marker(&BucketMarker::new(bucket, serde_json::Value::Null));
+        rec.config = config;
+        self.store.write_bucket(marker_of(&rec)?).await?;
         self.index.put_bucket(&bucket_row(&rec)?).await?;
         Ok(())
     }

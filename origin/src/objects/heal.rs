@@ -39,6 +39,10 @@ impl Objects {
         };
         let formatted = self.store.reformat_blank_drives().await?;
         set(&|s| s.drives_formatted = formatted.len() as u64);
+        let docs = self.store.heal_system_doc("iam").await?;
+        if docs > 0 {
+            tracing::info!(drives = docs, "IAM document healed");
+        }
         let buckets = self.list_buckets()?;
         let mut total = 0u64;
         for b in &buckets {

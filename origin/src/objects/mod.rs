@@ -36,7 +36,8 @@ pub use lifecycle::{LifecycleClock, LifecycleReport};
 pub use list::{ListPage, ListParams};
 pub use multipart::{RequestedPart, UploadSpec};
 pub use records::{
-    BucketConfig, BucketRecord, CorsRule, LifecycleRule, PartRecord, UploadRecord, Versioning,
+    BucketConfig, BucketRecord, CorsRule, LifecycleRule, PartRecord, PublicAccessBlock,
+    UploadRecord, Versioning,
 };
 pub use tagging::validate_tags;
 pub use versions::{VersionEntry, VersionListParams, VersionPage};
@@ -46,8 +47,8 @@ pub use versions::{VersionEntry, VersionListParams, VersionPage};
 pub use crate::store::checksum::decode as decode_checksum;
 pub use crate::store::{
     ALL_ALGORITHMS, COMPOSITE, ChecksumAlgorithm, ChecksumPlan, DriveStatus, FULL_OBJECT,
-    ObjectInfo, ObjectStream, OpenVersion, PartData, PutRequest, StoredChecksum, StoredHeaders,
-    now_ms,
+    ObjectInfo, ObjectStream, OpenVersion, PartData, PutRequest, StoredAcl, StoredChecksum,
+    StoredGrant, StoredHeaders, now_ms,
 };
 
 use crate::index::{Index, VersionChange};
@@ -201,6 +202,31 @@ impl Objects {
     /// Whether enough drives are online to accept writes.
     pub fn has_write_quorum(&self) -> bool {
         self.store.has_write_quorum()
+    }
+
+    /// The deployment id the drives were formatted with.
+    pub fn deployment_id(&self) -> String {
+        self.store.deployment_id().to_string()
+    }
+
+    /// The newest copy of system document `name` (IAM state): its
+    /// generation and body.
+    pub async fn read_system_doc(
+        &self,
+        name: &str,
+    ) -> Result<Option<(u64, serde_json::Value)>, ObjectError> {
+        Ok(self.store.read_system_doc(name).await?)
+    }
+
+    /// Writes generation `generation` of system document `name` durably
+    /// on a write quorum of drives.
+    pub async fn write_system_doc(
+        &self,
+        name: &str,
+        generation: u64,
+        body: serde_json::Value,
+    ) -> Result<(), ObjectError> {
+        Ok(self.store.write_system_doc(name, generation, body).await?)
     }
 
     /// Data and parity shards of new objects.
@@ -404,6 +430,7 @@ impl Objects {
                     delete_marker: true,
                     null_version: rec.config.versioning == Versioning::Suspended,
                     tags: Default::default(),
+                    acl: None,
                 };
                 let empty = futures::stream::empty::<Result<Bytes, std::io::Error>>();
                 let (info, _) = self

@@ -30,6 +30,8 @@ pub struct UploadSpec {
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
     /// FULL_OBJECT or COMPOSITE (the algorithm's default when absent).
     pub checksum_type: Option<String>,
+    /// The object's ACL once completed.
+    pub acl: Option<crate::store::StoredAcl>,
 }
 
 /// A part named in CompleteMultipartUpload.
@@ -87,6 +89,7 @@ impl Objects {
             tags: spec.tags,
             checksum_algorithm: spec.checksum_algorithm.map(|a| a.as_str().to_string()),
             checksum_type,
+            acl: spec.acl,
         };
         self.index.put_upload(&upload_row(&rec)).await?;
         Ok(rec)
@@ -242,6 +245,7 @@ impl Objects {
             null_version: bucket.config.versioning != Versioning::Enabled,
             tags: upload.tags.clone(),
             checksum,
+            acl: upload.acl.clone(),
         };
         let dirs = chosen
             .iter()

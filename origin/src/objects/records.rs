@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{PartData, StoredHeaders};
+use crate::store::{PartData, StoredAcl, StoredHeaders};
 
 /// A bucket: its name, creation time and settings.
 #[derive(Debug, Clone)]
@@ -33,6 +33,47 @@ pub struct BucketConfig {
     /// Lifecycle rules (empty: no lifecycle configuration).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lifecycle: Vec<LifecycleRule>,
+    /// Bucket policy, the JSON document as put (validated then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Bucket ACL (None: the owner has full control, nobody else).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<StoredAcl>,
+    /// Object ownership (None: `ObjectWriter`, ACLs honoured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership: Option<String>,
+    /// Public access block (None: no block configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access_block: Option<PublicAccessBlock>,
+}
+
+/// The four public-access-block flags, as S3 names them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicAccessBlock {
+    /// Refuse requests that set public ACLs.
+    #[serde(default)]
+    pub block_public_acls: bool,
+    /// Ignore public ACLs in access decisions.
+    #[serde(default)]
+    pub ignore_public_acls: bool,
+    /// Refuse bucket policies that grant public access.
+    #[serde(default)]
+    pub block_public_policy: bool,
+    /// Let only the account's principals through a public bucket policy.
+    #[serde(default)]
+    pub restrict_public_buckets: bool,
+}
+
+impl BucketConfig {
+    /// Whether ACLs are disabled (`BucketOwnerEnforced`).
+    pub fn acls_disabled(&self) -> bool {
+        self.ownership.as_deref() == Some("BucketOwnerEnforced")
+    }
+
+    /// The public access block in force (all off when none is set).
+    pub fn access_block(&self) -> PublicAccessBlock {
+        self.public_access_block.unwrap_or_default()
+    }
 }
 
 /// A bucket's versioning state, as S3 has it.
@@ -114,6 +155,8 @@ pub struct UploadRecord {
     pub checksum_algorithm: Option<String>,
     /// FULL_OBJECT or COMPOSITE, with `checksum_algorithm`.
     pub checksum_type: Option<String>,
+    /// ACL the object will get.
+    pub acl: Option<StoredAcl>,
 }
 
 /// One uploaded part.

@@ -5,10 +5,44 @@
 //! format change). Pure: no IO.
 
 use crate::index::{
-    BucketRow, ChecksumRow, HeadersRow, LayoutRow, PartDataRow, PartRow, UploadPartRow, UploadRow,
-    VersionRow,
+    AclRow, BucketRow, ChecksumRow, GrantRow, HeadersRow, LayoutRow, PartDataRow, PartRow,
+    UploadPartRow, UploadRow, VersionRow,
 };
-use crate::store::{Layout, ObjectInfo, PartData, PartInfo, StoredChecksum, StoredHeaders};
+use crate::store::{
+    Layout, ObjectInfo, PartData, PartInfo, StoredAcl, StoredChecksum, StoredGrant, StoredHeaders,
+};
+
+fn acl_row(a: &StoredAcl) -> AclRow {
+    AclRow {
+        owner: a.owner.clone(),
+        grants: a
+            .grants
+            .iter()
+            .map(|g| GrantRow {
+                kind: g.kind.clone(),
+                id: g.id.clone(),
+                display_name: g.display_name.clone(),
+                permission: g.permission.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn acl(r: AclRow) -> StoredAcl {
+    StoredAcl {
+        owner: r.owner,
+        grants: r
+            .grants
+            .into_iter()
+            .map(|g| StoredGrant {
+                kind: g.kind,
+                id: g.id,
+                display_name: g.display_name,
+                permission: g.permission,
+            })
+            .collect(),
+    }
+}
 
 use super::error::ObjectError;
 use super::records::{BucketConfig, BucketRecord, PartRecord, UploadRecord};
@@ -68,6 +102,7 @@ pub(super) fn version_row(i: &ObjectInfo) -> VersionRow {
         null_version,
         tags,
         checksum,
+        acl: object_acl,
     } = i;
     VersionRow {
         bucket: bucket.clone(),
@@ -100,6 +135,7 @@ pub(super) fn version_row(i: &ObjectInfo) -> VersionRow {
             value: c.value.clone(),
             kind: c.kind.clone(),
         }),
+        acl: object_acl.as_ref().map(acl_row),
     }
 }
 
@@ -137,6 +173,7 @@ pub(super) fn object_info(r: VersionRow) -> ObjectInfo {
             value: c.value,
             kind: c.kind,
         }),
+        acl: r.acl.map(acl),
     }
 }
 
@@ -176,6 +213,7 @@ pub(super) fn upload_row(u: &UploadRecord) -> UploadRow {
         tags: u.tags.clone(),
         checksum_algorithm: u.checksum_algorithm.clone(),
         checksum_type: u.checksum_type.clone(),
+        acl: u.acl.as_ref().map(acl_row),
     }
 }
 
@@ -191,6 +229,7 @@ pub(super) fn upload_record(r: UploadRow) -> UploadRecord {
         tags: r.tags,
         checksum_algorithm: r.checksum_algorithm,
         checksum_type: r.checksum_type,
+        acl: r.acl.map(acl),
     }
 }
 
@@ -265,6 +304,15 @@ mod tests {
                 algorithm: "CRC32".into(),
                 value: "AAAA".into(),
                 kind: "COMPOSITE".into(),
+            }),
+            acl: Some(StoredAcl {
+                owner: "o".into(),
+                grants: vec![StoredGrant {
+                    kind: "Group".into(),
+                    id: "http://acs.amazonaws.com/groups/global/AllUsers".into(),
+                    display_name: None,
+                    permission: "READ".into(),
+                }],
             }),
         };
         assert_eq!(object_info(version_row(&info)), info);

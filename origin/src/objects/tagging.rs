@@ -1,7 +1,7 @@
-//! Object tags: validated as S3 limits them (10 per object, keys up to 128
+//! Object tags and ACLs: tags validated as S3 limits them (10 per object, keys up to 128
 //! and values up to 256 characters, unique keys) and changed in place on
 //! an existing version — its `meta.json` on the drives first, then the
-//! index — without touching the body.
+//! index — without touching the body. ACLs are replaced the same way.
 
 use std::collections::BTreeMap;
 
@@ -57,6 +57,27 @@ impl Objects {
         self.store.update_record(&info).await?;
         if !self.index.update_version(&version_row(&info)).await? {
             // Replaced or deleted while we wrote: as if it happened first.
+            return Err(if version_id.is_some() {
+                ObjectError::NoSuchVersion
+            } else {
+                ObjectError::NoSuchKey
+            });
+        }
+        Ok(info)
+    }
+
+    /// Replaces the ACL of a version (the current one without an id).
+    pub async fn set_object_acl(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        acl: crate::store::StoredAcl,
+    ) -> Result<ObjectInfo, ObjectError> {
+        let mut info = self.head_object(bucket, key, version_id)?;
+        info.acl = Some(acl);
+        self.store.update_record(&info).await?;
+        if !self.index.update_version(&version_row(&info)).await? {
             return Err(if version_id.is_some() {
                 ObjectError::NoSuchVersion
             } else {

@@ -1,13 +1,27 @@
-//! Authentication and access hooks for s3s: root credentials from the
-//! environment, every signed request by root allowed, anonymous denied.
-//! Also tags each request with its S3 operation name for the metrics.
-//! Must never look at object data.
+//! Authentication and access hooks for s3s: secret keys come from IAM
+//! (root's from the environment, users' from the IAM state, so a deleted
+//! user or an inactive key stops working at once), and every request —
+//! signed or anonymous — is decided by the [`Authorizer`] with the
+//! condition values AWS defines for it. Also tags each request with its S3
+//! operation name for the metrics, and leaves the resolved [`Caller`] in
+//! the request extensions for handlers that check per key. Must never look
+//! at object data.
 
 use std::sync::{Arc, OnceLock};
 
+use http::HeaderMap;
 use s3s::S3Result;
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
+use s3s::path::S3Path;
+
+use gureum_common::server::PeerAddr;
+
+use crate::iam::Iam;
+use crate::iam::api::xml::iso;
+use crate::iam::authorize::{Ask, Authorizer, Caller};
+use crate::iam::policy::ConditionValues;
+use crate::iam::s3_actions::{self, AclNeed, On};
 
 /// Slot the access hook fills with the operation name (request extension).
 #[derive(Clone, Default)]
@@ -25,46 +39,314 @@ impl OpSlot {
     }
 }
 
-/// Root credentials.
-pub struct RootAuth {
-    access_key: String,
-    secret_key: SecretKey,
-}
-
-impl RootAuth {
-    /// Root user with the given key pair.
-    pub fn new(access_key: String, secret_key: String) -> Self {
-        Self {
-            access_key,
-            secret_key: SecretKey::from(secret_key),
-        }
-    }
-}
+/// Secret keys from IAM.
+pub struct IamAuth(pub Arc<Iam>);
 
 #[async_trait::async_trait]
-impl S3Auth for RootAuth {
+impl S3Auth for IamAuth {
     async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
-        if access_key == self.access_key {
-            Ok(self.secret_key.clone())
-        } else {
-            Err(s3s::s3_error!(InvalidAccessKeyId))
+        match self.0.secret_for(access_key) {
+            Some((_, secret)) => {
+                self.0.note_use(access_key, "s3", "");
+                Ok(SecretKey::from(secret))
+            }
+            None => Err(s3s::s3_error!(
+                InvalidAccessKeyId,
+                "The AWS Access Key Id you provided does not exist in our records."
+            )),
         }
     }
 }
 
-/// Allows signed requests, denies anonymous ones.
-pub struct RootOnly;
+/// Decides every S3 request by policy and ACL.
+pub struct PolicyAccess {
+    authz: Arc<Authorizer>,
+    /// Whether the listener speaks TLS (aws:SecureTransport).
+    secure: bool,
+}
+
+impl PolicyAccess {
+    /// Access decided by `authz`.
+    pub fn new(authz: Arc<Authorizer>, secure: bool) -> Self {
+        Self { authz, secure }
+    }
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The condition values of one request, as AWS's global and S3 condition
+/// keys define them.
+fn request_keys(cx: &S3AccessContext<'_>, peer: Option<PeerAddr>, secure: bool) -> ConditionValues {
+    let h = cx.headers();
+    let mut keys = ConditionValues::new();
+    keys.insert("aws:SecureTransport", if secure { "true" } else { "false" });
+    if let Some(PeerAddr(addr)) = peer {
+        keys.insert("aws:SourceIp", addr.ip().to_string());
+    }
+    let now_ms = crate::objects::now_ms();
+    keys.insert("aws:EpochTime", (now_ms / 1000).to_string());
+    keys.insert("aws:CurrentTime", iso(now_ms / 1000));
+    if let Some(v) = header(h, "referer") {
+        keys.insert("aws:Referer", v);
+    }
+    if let Some(v) = header(h, "user-agent") {
+        keys.insert("aws:UserAgent", v);
+    }
+    if let Some(v) = header(h, "x-amz-acl") {
+        keys.insert("s3:x-amz-acl", v);
+    }
+    if let Some(v) = header(h, "x-amz-content-sha256") {
+        keys.insert("s3:x-amz-content-sha256", v);
+    }
+    for name in [
+        "x-amz-server-side-encryption",
+        "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-storage-class",
+        "x-amz-metadata-directive",
+        "x-amz-copy-source",
+        "x-amz-grant-read",
+        "x-amz-grant-write",
+        "x-amz-grant-read-acp",
+        "x-amz-grant-write-acp",
+        "x-amz-grant-full-control",
+    ] {
+        if let Some(v) = header(h, name) {
+            keys.insert(&format!("s3:{name}"), v);
+        }
+    }
+    let query = cx.uri().query().unwrap_or("");
+    let mut presigned = false;
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match k.as_ref() {
+            "prefix" => keys.insert("s3:prefix", v.as_ref()),
+            "delimiter" => keys.insert("s3:delimiter", v.as_ref()),
+            "max-keys" => keys.insert("s3:max-keys", v.as_ref()),
+            "versionId" => keys.insert("s3:VersionId", v.as_ref()),
+            "X-Amz-Signature" => {
+                presigned = true;
+                &mut keys
+            }
+            _ => &mut keys,
+        };
+    }
+    if cx.credentials().is_some() {
+        let auth_type = if presigned {
+            "REST-QUERY-STRING"
+        } else if cx.method() == http::Method::POST
+            && header(h, "content-type").is_some_and(|c| c.starts_with("multipart/form-data"))
+        {
+            "POST"
+        } else {
+            "REST-HEADER"
+        };
+        keys.insert("s3:authType", auth_type);
+        keys.insert("s3:signatureversion", "AWS4-HMAC-SHA256");
+    }
+    if let Some(tagging) = header(h, "x-amz-tagging") {
+        let mut tag_keys = Vec::new();
+        for (k, v) in form_urlencoded::parse(tagging.as_bytes()) {
+            keys.insert(&format!("s3:RequestObjectTag/{k}"), v.as_ref());
+            tag_keys.push(k.into_owned());
+        }
+        keys.set("s3:RequestObjectTagKeys", tag_keys);
+    }
+    keys
+}
+
+/// `x-amz-copy-source` as (bucket, key, versionId).
+fn copy_source(h: &HeaderMap) -> Option<(String, String, Option<String>)> {
+    let raw = header(h, "x-amz-copy-source")?;
+    let (path, query) = match raw.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (raw, None),
+    };
+    let path = percent_encoding::percent_decode_str(path.trim_start_matches('/'))
+        .decode_utf8()
+        .ok()?;
+    let (bucket, key) = path.split_once('/')?;
+    let version = query.and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "versionId")
+            .map(|(_, v)| v.into_owned())
+    });
+    Some((bucket.to_string(), key.to_string(), version))
+}
+
+fn denied() -> s3s::S3Error {
+    s3s::s3_error!(AccessDenied, "Access Denied")
+}
+
+/// Whether a write also sets an ACL (it then needs s3:PutObjectAcl).
+fn sets_acl(h: &HeaderMap) -> bool {
+    h.contains_key("x-amz-acl") || h.keys().any(|k| k.as_str().starts_with("x-amz-grant-"))
+}
 
 #[async_trait::async_trait]
-impl S3Access for RootOnly {
+impl S3Access for PolicyAccess {
     async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
-        let op = cx.s3_op().name().to_string();
+        let op_name = cx.s3_op().name().to_owned();
+        let op = op_name.as_str();
         if let Some(slot) = cx.extensions_mut().get::<OpSlot>() {
-            slot.set(&op);
+            slot.set(op);
         }
-        match cx.credentials() {
-            Some(_) => Ok(()),
-            None => Err(s3s::s3_error!(AccessDenied, "Access Denied")),
+        let identity = match cx.credentials() {
+            None => None,
+            Some(c) => Some(self.authz.iam().identity_of(&c.access_key).ok_or_else(|| {
+                s3s::s3_error!(
+                    InvalidAccessKeyId,
+                    "The AWS Access Key Id you provided does not exist in our records."
+                )
+            })?),
+        };
+        let peer = cx.extensions_mut().get::<PeerAddr>().copied();
+        let keys = request_keys(cx, peer, self.secure);
+        let caller = self.authz.caller(identity, keys);
+        cx.extensions_mut().insert(caller.clone());
+        if caller.is_root() {
+            return Ok(());
         }
+        let Some(rule) = s3_actions::rule(op) else {
+            return Err(denied());
+        };
+        let (bucket, key) = match cx.s3_path() {
+            S3Path::Root => ("", ""),
+            S3Path::Bucket { bucket } => (&**bucket, ""),
+            S3Path::Object { bucket, key } => (&**bucket, &**key),
+        };
+        let version_id = caller
+            .keys
+            .get("s3:VersionId")
+            .and_then(|v| v.first())
+            .cloned();
+        let action = match (&version_id, rule.versioned) {
+            (Some(_), Some(v)) => v,
+            _ => rule.action,
+        };
+        let ask = Ask {
+            action,
+            on: rule.on,
+            bucket,
+            key,
+            version_id: version_id.as_deref(),
+            acl: rule.acl,
+        };
+        if !self.authz.allows(&caller, &ask) {
+            return Err(denied());
+        }
+        let h = cx.headers();
+        let mut also: Vec<(&'static str, AclNeed)> = Vec::new();
+        if matches!(op, "PutObject" | "CopyObject" | "CreateMultipartUpload") {
+            if sets_acl(h) {
+                also.push(("s3:PutObjectAcl", AclNeed::Object("WRITE_ACP")));
+            }
+            if h.contains_key("x-amz-tagging") {
+                also.push(("s3:PutObjectTagging", AclNeed::None));
+            }
+        }
+        for (action, acl) in also {
+            let ask = Ask { action, acl, ..ask };
+            if !self.authz.allows(&caller, &ask) {
+                return Err(denied());
+            }
+        }
+        if op == "CreateBucket" && sets_acl(h) {
+            let ask = Ask {
+                action: "s3:PutBucketAcl",
+                acl: AclNeed::None,
+                ..ask
+            };
+            if !self.authz.allows(&caller, &ask) {
+                return Err(denied());
+            }
+        }
+        if matches!(op, "CopyObject" | "UploadPartCopy") {
+            let (src_bucket, src_key, src_version) = copy_source(h).ok_or_else(|| {
+                s3s::s3_error!(
+                    InvalidArgument,
+                    "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"
+                )
+            })?;
+            let ask = Ask {
+                action: if src_version.is_some() {
+                    "s3:GetObjectVersion"
+                } else {
+                    "s3:GetObject"
+                },
+                on: On::Object,
+                bucket: &src_bucket,
+                key: &src_key,
+                version_id: src_version.as_deref(),
+                acl: AclNeed::Object("READ"),
+            };
+            if !self.authz.allows(&caller, &ask) {
+                return Err(denied());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `caller` may delete `key` (DeleteObjects checks each key).
+pub fn may_delete(
+    authz: &Authorizer,
+    caller: Option<&Caller>,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> bool {
+    let Some(caller) = caller else {
+        return false;
+    };
+    authz.allows(
+        caller,
+        &Ask {
+            action: if version_id.is_some() {
+                "s3:DeleteObjectVersion"
+            } else {
+                "s3:DeleteObject"
+            },
+            on: On::Object,
+            bucket,
+            key,
+            version_id,
+            acl: AclNeed::Bucket("WRITE"),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_sources() {
+        let mut h = HeaderMap::new();
+        let table = [
+            ("src/a/b.jpg", Some(("src", "a/b.jpg", None))),
+            ("/src/a%20b", Some(("src", "a b", None))),
+            ("src/k?versionId=v1", Some(("src", "k", Some("v1")))),
+            ("nokey", None),
+        ];
+        for (raw, want) in table {
+            h.insert("x-amz-copy-source", raw.parse().unwrap());
+            let got = copy_source(&h);
+            let got = got
+                .as_ref()
+                .map(|(b, k, v)| (b.as_str(), k.as_str(), v.as_deref()));
+            assert_eq!(got, want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn acl_headers() {
+        let mut h = HeaderMap::new();
+        assert!(!sets_acl(&h));
+        h.insert("x-amz-grant-read", "uri=x".parse().unwrap());
+        assert!(sets_acl(&h));
+        let mut h = HeaderMap::new();
+        h.insert("x-amz-acl", "public-read".parse().unwrap());
+        assert!(sets_acl(&h));
     }
 }

@@ -5,14 +5,9 @@ use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
 
 use super::GureumS3;
-
-/// Owner shown in listings: the single root account.
-pub(super) fn owner() -> Owner {
-    Owner {
-        display_name: Some("gureum".into()),
-        id: Some("gureum-root".into()),
-    }
-}
+use super::acl::{GrantHeaders, check_bucket_takes};
+use super::bucket_access::ownership_value;
+use crate::objects::BucketConfig;
 
 pub(super) fn timestamp(ms: i64) -> Timestamp {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
@@ -24,8 +19,28 @@ pub(super) async fn create_bucket(
     s3: &GureumS3,
     req: S3Request<CreateBucketInput>,
 ) -> S3Result<S3Response<CreateBucketOutput>> {
-    let bucket = req.input.bucket;
-    s3.objects.create_bucket(&bucket).await?;
+    let i = req.input;
+    let bucket = i.bucket;
+    let ownership = match &i.object_ownership {
+        Some(o) => ownership_value(o.as_str())?,
+        None => "ObjectWriter".to_string(),
+    };
+    let mut config = BucketConfig {
+        ownership: Some(ownership),
+        ..Default::default()
+    };
+    let grants = GrantHeaders {
+        full_control: i.grant_full_control.as_deref(),
+        read: i.grant_read.as_deref(),
+        read_acp: i.grant_read_acp.as_deref(),
+        write: i.grant_write.as_deref(),
+        write_acp: i.grant_write_acp.as_deref(),
+    };
+    if let Some(acl) = s3.requested_acl(i.acl.as_ref().map(BucketCannedACL::as_str), &grants)? {
+        check_bucket_takes(&config, &acl)?;
+        config.acl = Some(acl);
+    }
+    s3.objects.create_bucket(&bucket, config).await?;
     Ok(S3Response::new(CreateBucketOutput {
         location: Some(format!("/{bucket}")),
     }))
@@ -66,7 +81,7 @@ pub(super) fn list_buckets(
         .collect();
     Ok(S3Response::new(ListBucketsOutput {
         buckets: Some(buckets),
-        owner: Some(owner()),
+        owner: Some(s3.owner()),
         ..Default::default()
     }))
 }

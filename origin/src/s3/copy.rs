@@ -8,6 +8,7 @@ use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use super::GureumS3;
+use super::acl::GrantHeaders;
 use super::bucket::timestamp;
 use super::checksum::{Sums, set_checksums, set_part_checksums};
 use super::get::{conditions, validators};
@@ -121,6 +122,17 @@ pub(super) async fn copy_object(
             .and_then(|c| ChecksumAlgorithm::parse(&c.algorithm))
             .unwrap_or(ChecksumAlgorithm::Crc64Nvme),
     };
+    let acl = s3.write_acl(
+        &i.bucket,
+        i.acl.as_ref().map(ObjectCannedACL::as_str),
+        &GrantHeaders {
+            full_control: i.grant_full_control.as_deref(),
+            read: i.grant_read.as_deref(),
+            read_acp: i.grant_read_acp.as_deref(),
+            write: None,
+            write_acp: i.grant_write_acp.as_deref(),
+        },
+    )?;
     let source_version = s3.version_id(&src);
     let body = s3.objects.read(open, 0..src.size);
     let info = s3
@@ -136,6 +148,7 @@ pub(super) async fn copy_object(
                 delete_marker: false,
                 null_version: false,
                 tags,
+                acl,
             },
             body,
             ChecksumPlan::compute(alg),

@@ -8,7 +8,7 @@ use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
 
 use super::GureumS3;
-use super::bucket::{owner, timestamp};
+use super::bucket::timestamp;
 use crate::objects::{ListPage, ListParams, ObjectError};
 
 /// S3's URL encoding keeps unreserved characters and `/` as they are.
@@ -44,7 +44,11 @@ impl Enc {
     }
 }
 
-fn contents(page: &mut ListPage, enc: &Enc) -> (Vec<Object>, Vec<CommonPrefix>) {
+fn contents(
+    page: &mut ListPage,
+    enc: &Enc,
+    owner: Option<Owner>,
+) -> (Vec<Object>, Vec<CommonPrefix>) {
     let objects = std::mem::take(&mut page.objects)
         .into_iter()
         .map(|i| Object {
@@ -55,7 +59,7 @@ fn contents(page: &mut ListPage, enc: &Enc) -> (Vec<Object>, Vec<CommonPrefix>) 
                 ObjectStorageClass::STANDARD,
             )),
             key: Some(enc.s(i.key)),
-            owner: Some(owner()),
+            owner: owner.clone(),
             ..Default::default()
         })
         .collect();
@@ -93,7 +97,8 @@ pub(super) fn list_objects_v2(
     };
     let mut page = s3.objects.list(&input.bucket, &params)?;
     let enc = Enc::new(input.encoding_type.as_ref());
-    let (objects, prefixes) = contents(&mut page, &enc);
+    let owner = (input.fetch_owner == Some(true)).then(|| s3.owner());
+    let (objects, prefixes) = contents(&mut page, &enc, owner);
     let next = page
         .truncated
         .then(|| {
@@ -132,7 +137,7 @@ pub(super) fn list_objects(
     };
     let mut page = s3.objects.list(&input.bucket, &params)?;
     let enc = Enc::new(input.encoding_type.as_ref());
-    let (objects, prefixes) = contents(&mut page, &enc);
+    let (objects, prefixes) = contents(&mut page, &enc, Some(s3.owner()));
     // v1 returns NextMarker only with a delimiter; without one clients use the last key.
     let next_marker = (page.truncated && input.delimiter.is_some())
         .then(|| enc.o(page.last.clone()))

@@ -5,7 +5,9 @@
 //! directly, and never buffer an object body.
 
 pub mod access;
+mod acl;
 mod bucket;
+mod bucket_access;
 mod checksum;
 mod copy;
 pub mod cors;
@@ -24,18 +26,40 @@ use std::sync::Arc;
 use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result};
 
+use crate::iam::Account;
+use crate::iam::authorize::Authorizer;
 use crate::objects::{ObjectInfo, Objects, Versioning};
 
 /// The S3 service implementation.
 pub struct GureumS3 {
     objects: Arc<Objects>,
     region: String,
+    authz: Arc<Authorizer>,
 }
 
 impl GureumS3 {
-    /// S3 front of `objects`, reporting `region` as every bucket's location.
-    pub fn new(objects: Arc<Objects>, region: String) -> Self {
-        Self { objects, region }
+    /// S3 front of `objects`, reporting `region` as every bucket's
+    /// location; `authz` decides per-key checks and knows the account.
+    pub fn new(objects: Arc<Objects>, region: String, authz: Arc<Authorizer>) -> Self {
+        Self {
+            objects,
+            region,
+            authz,
+        }
+    }
+
+    /// The account that owns every bucket and object.
+    fn account(&self) -> &Account {
+        self.authz.iam().account()
+    }
+
+    /// The owner shown in listings and ACLs: the account.
+    fn owner(&self) -> Owner {
+        let a = self.account();
+        Owner {
+            display_name: Some(a.display_name.clone()),
+            id: Some(a.canonical_id.clone()),
+        }
     }
 
     /// The `x-amz-version-id` to report for `info`: its id, or `null` in
@@ -284,5 +308,103 @@ impl S3 for GureumS3 {
         req: S3Request<DeleteBucketLifecycleInput>,
     ) -> S3Result<S3Response<DeleteBucketLifecycleOutput>> {
         lifecycle::delete_bucket_lifecycle(self, req).await
+    }
+
+    async fn get_bucket_acl(
+        &self,
+        req: S3Request<GetBucketAclInput>,
+    ) -> S3Result<S3Response<GetBucketAclOutput>> {
+        acl::get_bucket_acl(self, req)
+    }
+
+    async fn put_bucket_acl(
+        &self,
+        req: S3Request<PutBucketAclInput>,
+    ) -> S3Result<S3Response<PutBucketAclOutput>> {
+        acl::put_bucket_acl(self, req).await
+    }
+
+    async fn get_object_acl(
+        &self,
+        req: S3Request<GetObjectAclInput>,
+    ) -> S3Result<S3Response<GetObjectAclOutput>> {
+        acl::get_object_acl(self, req)
+    }
+
+    async fn put_object_acl(
+        &self,
+        req: S3Request<PutObjectAclInput>,
+    ) -> S3Result<S3Response<PutObjectAclOutput>> {
+        acl::put_object_acl(self, req).await
+    }
+
+    async fn put_bucket_policy(
+        &self,
+        req: S3Request<PutBucketPolicyInput>,
+    ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
+        bucket_access::put_bucket_policy(self, req).await
+    }
+
+    async fn get_bucket_policy(
+        &self,
+        req: S3Request<GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
+        bucket_access::get_bucket_policy(self, req)
+    }
+
+    async fn delete_bucket_policy(
+        &self,
+        req: S3Request<DeleteBucketPolicyInput>,
+    ) -> S3Result<S3Response<DeleteBucketPolicyOutput>> {
+        bucket_access::delete_bucket_policy(self, req).await
+    }
+
+    async fn get_bucket_policy_status(
+        &self,
+        req: S3Request<GetBucketPolicyStatusInput>,
+    ) -> S3Result<S3Response<GetBucketPolicyStatusOutput>> {
+        bucket_access::get_bucket_policy_status(self, req)
+    }
+
+    async fn put_public_access_block(
+        &self,
+        req: S3Request<PutPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<PutPublicAccessBlockOutput>> {
+        bucket_access::put_public_access_block(self, req).await
+    }
+
+    async fn get_public_access_block(
+        &self,
+        req: S3Request<GetPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<GetPublicAccessBlockOutput>> {
+        bucket_access::get_public_access_block(self, req)
+    }
+
+    async fn delete_public_access_block(
+        &self,
+        req: S3Request<DeletePublicAccessBlockInput>,
+    ) -> S3Result<S3Response<DeletePublicAccessBlockOutput>> {
+        bucket_access::delete_public_access_block(self, req).await
+    }
+
+    async fn put_bucket_ownership_controls(
+        &self,
+        req: S3Request<PutBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<PutBucketOwnershipControlsOutput>> {
+        bucket_access::put_bucket_ownership_controls(self, req).await
+    }
+
+    async fn get_bucket_ownership_controls(
+        &self,
+        req: S3Request<GetBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<GetBucketOwnershipControlsOutput>> {
+        bucket_access::get_bucket_ownership_controls(self, req)
+    }
+
+    async fn delete_bucket_ownership_controls(
+        &self,
+        req: S3Request<DeleteBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<DeleteBucketOwnershipControlsOutput>> {
+        bucket_access::delete_bucket_ownership_controls(self, req).await
     }
 }

@@ -6,7 +6,8 @@ use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result};
 
 use super::GureumS3;
-use super::bucket::{owner, timestamp};
+use super::acl::GrantHeaders;
+use super::bucket::timestamp;
 use super::checksum::{self, Sums, set_checksums, set_part_checksums};
 use super::object::{
     declared_length, new_object_meta, parse_content_md5, parse_tagging, stored_headers,
@@ -40,12 +41,24 @@ pub(super) async fn create_multipart_upload(
             })
         })
         .transpose()?;
+    let acl = s3.write_acl(
+        &i.bucket,
+        i.acl.as_ref().map(ObjectCannedACL::as_str),
+        &GrantHeaders {
+            full_control: i.grant_full_control.as_deref(),
+            read: i.grant_read.as_deref(),
+            read_acp: i.grant_read_acp.as_deref(),
+            write: None,
+            write_acp: i.grant_write_acp.as_deref(),
+        },
+    )?;
     let spec = UploadSpec {
         headers,
         user_meta: meta,
         tags: parse_tagging(i.tagging.as_deref())?,
         checksum_algorithm,
         checksum_type: i.checksum_type.as_ref().map(|t| t.as_str().to_string()),
+        acl,
     };
     let up = s3.objects.create_upload(&i.bucket, &i.key, spec).await?;
     Ok(S3Response::new(CreateMultipartUploadOutput {
@@ -191,7 +204,7 @@ pub(super) fn list_parts(
         is_truncated: Some(more),
         part_number_marker: i.part_number_marker,
         next_part_number_marker: if more { next } else { None },
-        owner: Some(owner()),
+        owner: Some(s3.owner()),
         initiator: Some(Initiator {
             display_name: Some("gureum".into()),
             id: Some("gureum-root".into()),
@@ -257,7 +270,7 @@ pub(super) fn list_multipart_uploads(
                     key: Some(u.key),
                     upload_id: Some(u.upload_id),
                     initiated: Some(timestamp(u.initiated_ms)),
-                    owner: Some(owner()),
+                    owner: Some(s3.owner()),
                     storage_class: Some(StorageClass::from_static(StorageClass::STANDARD)),
                     ..Default::default()
                 })

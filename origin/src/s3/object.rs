@@ -10,7 +10,10 @@ use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use super::GureumS3;
+use super::access::may_delete;
+use super::acl::GrantHeaders;
 use super::checksum::{self, Sums, set_checksums};
+use crate::iam::authorize::Caller;
 use crate::objects::validate_tags;
 use crate::objects::{ChecksumAlgorithm, ObjectInfo, PutRequest, StoredHeaders};
 
@@ -64,6 +67,17 @@ pub(super) async fn put_object(
     );
     let user_meta = new_object_meta(&input.key, input.metadata)?;
     let tags = parse_tagging(input.tagging.as_deref())?;
+    let acl = s3.write_acl(
+        &input.bucket,
+        input.acl.as_ref().map(ObjectCannedACL::as_str),
+        &GrantHeaders {
+            full_control: input.grant_full_control.as_deref(),
+            read: input.grant_read.as_deref(),
+            read_acp: input.grant_read_acp.as_deref(),
+            write: None,
+            write_acp: input.grant_write_acp.as_deref(),
+        },
+    )?;
     let put = PutRequest {
         bucket: input.bucket,
         key: input.key,
@@ -74,6 +88,7 @@ pub(super) async fn put_object(
         delete_marker: false,
         null_version: false,
         tags,
+        acl,
     };
     let info = match input.body {
         Some(body) => s3.objects.put_object(put, body, plan).await?,
@@ -278,10 +293,20 @@ pub(super) async fn delete_objects(
         ));
     }
     let quiet = input.delete.quiet.unwrap_or(false);
+    let caller = req.extensions.get::<Caller>();
     let mut deleted = Vec::new();
     let mut errors = Vec::new();
     for obj in input.delete.objects {
         let version = obj.version_id.as_deref().filter(|v| !v.is_empty());
+        if !may_delete(&s3.authz, caller, &input.bucket, &obj.key, version) {
+            errors.push(Error {
+                code: Some("AccessDenied".into()),
+                key: Some(obj.key),
+                message: Some("Access Denied".into()),
+                version_id: obj.version_id,
+            });
+            continue;
+        }
         match s3
             .objects
             .delete_object(&input.bucket, &obj.key, version)

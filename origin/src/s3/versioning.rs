@@ -6,7 +6,7 @@ use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use super::GureumS3;
-use super::bucket::{owner, timestamp};
+use super::bucket::timestamp;
 use super::list::{Enc, page_size};
 use crate::objects::VersionListParams;
 use crate::objects::Versioning;
@@ -103,7 +103,7 @@ pub(super) fn list_object_versions(
                 is_latest: Some(e.is_latest),
                 key: Some(enc.s(info.key.clone())),
                 last_modified: Some(timestamp(info.mtime_ms)),
-                owner: Some(owner()),
+                owner: Some(s3.owner()),
                 version_id: Some(info.s3_version_id().to_string()),
             });
         } else {
@@ -112,7 +112,7 @@ pub(super) fn list_object_versions(
                 is_latest: Some(e.is_latest),
                 key: Some(enc.s(info.key.clone())),
                 last_modified: Some(timestamp(info.mtime_ms)),
-                owner: Some(owner()),
+                owner: Some(s3.owner()),
                 size: Some(info.size as i64),
                 storage_class: Some(ObjectVersionStorageClass::from_static(
                     ObjectVersionStorageClass::STANDARD,

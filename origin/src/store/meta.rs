@@ -59,6 +59,34 @@ pub struct ObjectInfo {
     /// The additional checksum S3 returns with `x-amz-checksum-mode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<StoredChecksum>,
+    /// The object's access control list (None: private to the owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<StoredAcl>,
+}
+
+/// An access control list as stored with an object or bucket: the owner
+/// and its grants. Plain data; what it means is decided above the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAcl {
+    /// Canonical user id of the owner.
+    pub owner: String,
+    /// Grants, in the order given.
+    #[serde(default)]
+    pub grants: Vec<StoredGrant>,
+}
+
+/// One grant of an ACL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredGrant {
+    /// `CanonicalUser`, `Group` or `AmazonCustomerByEmail`.
+    pub kind: String,
+    /// Canonical id, group URI or email address, per `kind`.
+    pub id: String,
+    /// Display name of a canonical user, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL.
+    pub permission: String,
 }
 
 /// A checksum kept with an object version (or a part).

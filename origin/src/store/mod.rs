@@ -21,6 +21,7 @@ mod multipart;
 mod reader;
 mod scan;
 mod shard_file;
+mod system;
 mod writer;
 
 use std::path::PathBuf;
@@ -34,7 +35,9 @@ pub use drive::Drive;
 pub use error::StoreError;
 pub use heal::HealReport;
 pub use layout::{DEFAULT_BLOCK_SIZE, Layout, default_parity, write_quorum};
-pub use meta::{ObjectInfo, PartInfo, StoredChecksum, StoredHeaders, VersionRecord};
+pub use meta::{
+    ObjectInfo, PartInfo, StoredAcl, StoredChecksum, StoredGrant, StoredHeaders, VersionRecord,
+};
 pub use reader::{ObjectStream, OpenVersion};
 pub use scan::ScanResult;
 pub use writer::{ChecksumPlan, PartData, PutRequest, Staged, new_id, now_ms};
@@ -169,6 +172,11 @@ impl Store {
             deployment_id: set.deployment_id,
             metrics,
         })
+    }
+
+    /// The deployment id of the drive set.
+    pub fn deployment_id(&self) -> &str {
+        &self.deployment_id
     }
 
     /// Layout new objects are written with.

@@ -48,6 +48,8 @@ pub struct PutRequest {
     pub null_version: bool,
     /// Object tags.
     pub tags: BTreeMap<String, String>,
+    /// Access control list.
+    pub acl: Option<super::meta::StoredAcl>,
 }
 
 /// Which additional checksum a write computes and what it must equal.
@@ -199,6 +201,7 @@ impl Store {
             delete_marker: req.delete_marker,
             null_version: req.null_version,
             tags: req.tags,
+            acl: req.acl,
             checksum: staged.checksum.as_ref().map(|(alg, value)| StoredChecksum {
                 algorithm: alg.as_str().to_string(),
                 value: value.clone(),
