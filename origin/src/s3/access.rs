@@ -178,9 +178,19 @@ fn denied() -> s3s::S3Error {
     s3s::s3_error!(AccessDenied, "Access Denied")
 }
 
-/// Whether a write also sets an ACL (it then needs s3:PutObjectAcl).
+/// Whether a write also sets an ACL that opens access (it then needs
+/// s3:PutObjectAcl). A canned ACL that only restates the default (the
+/// owner has full control) opens nothing, so it needs no extra grant:
+/// rclone sends `x-amz-acl: private` on every upload, and users granted
+/// only s3:PutObject must still be able to use it.
 fn sets_acl(h: &HeaderMap) -> bool {
-    h.contains_key("x-amz-acl") || h.keys().any(|k| k.as_str().starts_with("x-amz-grant-"))
+    let opening_canned = header(h, "x-amz-acl").is_some_and(|v| {
+        !matches!(
+            v,
+            "private" | "bucket-owner-full-control" | "bucket-owner-read"
+        )
+    });
+    opening_canned || h.keys().any(|k| k.as_str().starts_with("x-amz-grant-"))
 }
 
 #[async_trait::async_trait]
@@ -348,5 +358,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-amz-acl", "public-read".parse().unwrap());
         assert!(sets_acl(&h));
+        h.insert("x-amz-acl", "private".parse().unwrap());
+        assert!(!sets_acl(&h), "restating the default opens nothing");
     }
 }
