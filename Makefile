@@ -1,6 +1,10 @@
 # One entry point for humans and CI. `make test` is what .ci/run runs.
 .PHONY: run test lint build unit clients demo bench
 
+# Where cargo puts binaries: CARGO_TARGET_DIR when set (CI keeps its build
+# cache outside the clone), else ./target.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+
 run:
 	./scripts/dev.sh
 
@@ -25,13 +29,13 @@ unit: build
 
 # aws-cli, boto3, rclone and s3cmd against a real origin (installs them).
 clients: build
-	GUREUM_ORIGIN_BIN=$(CURDIR)/target/debug/gureum-origin bash tests/clients/run.sh
+	GUREUM_ORIGIN_BIN=$(TARGET_DIR)/debug/gureum-origin bash tests/clients/run.sh
 
 # The docker-compose demo end to end, with the binaries just built. Needs a
 # Docker daemon; where there is none it says so and is skipped.
 demo: build
 	@if docker info >/dev/null 2>&1; then \
-		GUREUM_BIN_DIR=$(CURDIR)/target/debug bash tests/demo/run.sh; \
+		GUREUM_BIN_DIR=$(TARGET_DIR)/debug bash tests/demo/run.sh; \
 	else \
 		echo "demo: SKIPPED (no Docker daemon reachable)"; \
 	fi

@@ -11,6 +11,7 @@ WORK=${GUREUM_WORK:-$PWD/work}
 LISTEN=${GUREUM_LISTEN:-127.0.0.1:9000}
 EDGE_LISTEN=${GUREUM_EDGE_LISTEN:-127.0.0.1:8080}
 cargo build --release -p gureum-origin -p gureum-edge
+BIN="${CARGO_TARGET_DIR:-./target}/release"
 mkdir -p "$WORK"
 CREDS="$WORK/credentials"
 if [ ! -f "$CREDS" ]; then
@@ -52,7 +53,7 @@ prefix = "video/"
 ttl_secs = 3600
 TOML
 
-./target/release/gureum-origin serve --listen "$LISTEN" "${drives[@]}" --meta-dir "$WORK/meta" &
+"$BIN/gureum-origin" serve --listen "$LISTEN" "${drives[@]}" --meta-dir "$WORK/meta" &
 ORIGIN_PID=$!
 EDGE_PID=
 cleanup() {
@@ -66,7 +67,7 @@ for _ in $(seq 1 100); do
   kill -0 "$ORIGIN_PID" 2>/dev/null || { echo "gureum-origin failed to start" >&2; exit 1; }
   sleep 0.1
 done
-./target/release/gureum-edge serve --config "$EDGE_CFG" &
+"$BIN/gureum-edge" serve --config "$EDGE_CFG" &
 EDGE_PID=$!
 for _ in $(seq 1 100); do
   curl -fsS "http://$EDGE_LISTEN/health/live" >/dev/null 2>&1 && break
