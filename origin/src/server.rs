@@ -98,7 +98,7 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
         Arc::clone(&authz),
     ));
     builder.set_validation(GureumNames);
-    builder.set_route(GureumRoute::new(Arc::clone(&objects)));
+    builder.set_route(GureumRoute::new(Arc::clone(&objects), Arc::clone(&authz)));
     builder.set_auth(IamAuth(Arc::clone(&iam)));
     builder.set_access(PolicyAccess::new(authz, false));
     let domain = match &cfg.domain {

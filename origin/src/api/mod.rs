@@ -14,6 +14,9 @@ use s3s::route::S3Route;
 use s3s::validation::NameValidation;
 use s3s::{Body, S3Request, S3Response, S3Result};
 
+use crate::iam::authorize::{Ask, Authorizer};
+use crate::iam::policy::ConditionValues;
+use crate::iam::s3_actions::{AclNeed, On};
 use crate::objects::Objects;
 use crate::objects::names::{RESERVED, valid_bucket_name};
 
@@ -31,14 +34,16 @@ impl NameValidation for GureumNames {
 pub struct GureumRoute {
     admin: admin::AdminApi,
     edge: edge::EdgeApi,
+    authz: Arc<Authorizer>,
 }
 
 impl GureumRoute {
     /// Routes over `objects`.
-    pub fn new(objects: Arc<Objects>) -> Self {
+    pub fn new(objects: Arc<Objects>, authz: Arc<Authorizer>) -> Self {
         Self {
             admin: admin::AdminApi::new(Arc::clone(&objects)),
             edge: edge::EdgeApi::new(objects),
+            authz,
         }
     }
 }
@@ -72,6 +77,55 @@ impl S3Route for GureumRoute {
             slot.set(op);
         }
         true
+    }
+
+    /// Admin calls are root's alone; block hashes need s3:GetObject on the
+    /// object and the change feed s3:ListBucket on the bucket, as the S3
+    /// requests they stand for would.
+    async fn check_access(&self, req: &mut S3Request<Body>) -> S3Result<()> {
+        let denied = || s3s::s3_error!(AccessDenied, "Access Denied");
+        let Some(creds) = &req.credentials else {
+            return Err(denied());
+        };
+        let identity = self
+            .authz
+            .iam()
+            .identity_of(&creds.access_key)
+            .ok_or_else(|| s3s::s3_error!(InvalidAccessKeyId))?;
+        let caller = self.authz.caller(Some(identity), ConditionValues::new());
+        if caller.is_root() {
+            return Ok(());
+        }
+        let path = req.uri.path().trim_start_matches("/_gureum/");
+        let (action, on, bucket, key) = if let Some(rest) = path.strip_prefix("blocks/") {
+            let decoded = percent_encoding::percent_decode_str(rest)
+                .decode_utf8()
+                .map_err(|_| s3s::s3_error!(InvalidURI))?
+                .into_owned();
+            let (b, k) = decoded.split_once('/').unwrap_or((&decoded, ""));
+            ("s3:GetObject", On::Object, b.to_string(), k.to_string())
+        } else if path == "changes" {
+            let bucket = form_urlencoded::parse(req.uri.query().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == "bucket")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            ("s3:ListBucket", On::Bucket, bucket, String::new())
+        } else {
+            return Err(denied());
+        };
+        let ask = Ask {
+            action,
+            on,
+            bucket: &bucket,
+            key: &key,
+            version_id: None,
+            acl: AclNeed::None,
+        };
+        if self.authz.allows(&caller, &ask) {
+            Ok(())
+        } else {
+            Err(denied())
+        }
     }
 
     async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {
