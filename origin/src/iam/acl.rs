@@ -239,7 +239,7 @@ mod tests {
             ),
         ];
         for (name, want) in table {
-            let acl = canned(name, OWNER, "me").unwrap();
+            let acl = canned(name, OWNER, "me").expect("canned ACL");
             let got: Vec<(&str, &str)> = acl
                 .grants
                 .iter()
@@ -256,10 +256,10 @@ mod tests {
     #[test]
     fn who_an_acl_lets_in() {
         use Requester::*;
-        let public = canned("public-read", OWNER, "me").unwrap();
-        let authed = canned("authenticated-read", OWNER, "me").unwrap();
-        let private = canned("private", OWNER, "me").unwrap();
-        let rw = canned("public-read-write", OWNER, "me").unwrap();
+        let public = canned("public-read", OWNER, "me").expect("canned ACL");
+        let authed = canned("authenticated-read", OWNER, "me").expect("canned ACL");
+        let private = canned("private", OWNER, "me").expect("canned ACL");
+        let rw = canned("public-read-write", OWNER, "me").expect("canned ACL");
         let table = [
             (&public, Anonymous, "READ", false, true),
             (&public, Anonymous, "READ", true, false),
@@ -292,7 +292,7 @@ mod tests {
             OWNER,
             "me",
         )
-        .unwrap();
+        .expect("canned ACL");
         assert_eq!(g.len(), 2);
         assert_eq!((g[0].kind.as_str(), g[0].id.as_str()), (GROUP, ALL_USERS));
         assert_eq!(
@@ -307,7 +307,7 @@ mod tests {
             ("colour=\"red\"", "InvalidArgument"),
         ];
         for (value, want) in refused {
-            let err = parse_grant_header("READ", value, OWNER, "me").unwrap_err();
+            let err = parse_grant_header("READ", value, OWNER, "me").expect_err("refused");
             let got = match err {
                 AclError::InvalidArgument(_) => "InvalidArgument",
                 AclError::UnresolvableEmail => "Email",

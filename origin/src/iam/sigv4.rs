@@ -289,13 +289,16 @@ mod tests {
         assert_eq!(verify(&req, &auth, SECRET, at("20150830T123600Z")), Ok(()));
     }
 
+    /// (query, method, body), the secret used, the signing time, the refusal.
+    type Refusal<'a> = ((&'a str, &'a str, &'a [u8]), &'a str, SystemTime, SigError);
+
     #[test]
     fn refusals() {
         let (h, q, auth) = aws_example();
         let ok_time = at("20150830T123600Z");
         let signed =
             |query: &'static str, method: &'static str, body: &'static [u8]| (query, method, body);
-        let table: Vec<((&str, &str, &[u8]), &str, SystemTime, SigError)> = vec![
+        let table: Vec<Refusal<'_>> = vec![
             (signed(q, "GET", b""), "wrong", ok_time, SigError::Mismatch),
             (
                 signed("Action=ListGroups&Version=2010-05-08", "GET", b""),

@@ -340,7 +340,7 @@ mod tests {
             ("nokey", None),
         ];
         for (raw, want) in table {
-            h.insert("x-amz-copy-source", raw.parse().unwrap());
+            h.insert("x-amz-copy-source", raw.parse().expect("header value"));
             let got = copy_source(&h);
             let got = got
                 .as_ref()
@@ -353,12 +353,12 @@ mod tests {
     fn acl_headers() {
         let mut h = HeaderMap::new();
         assert!(!sets_acl(&h));
-        h.insert("x-amz-grant-read", "uri=x".parse().unwrap());
+        h.insert("x-amz-grant-read", "uri=x".parse().expect("header value"));
         assert!(sets_acl(&h));
         let mut h = HeaderMap::new();
-        h.insert("x-amz-acl", "public-read".parse().unwrap());
+        h.insert("x-amz-acl", "public-read".parse().expect("header value"));
         assert!(sets_acl(&h));
-        h.insert("x-amz-acl", "private".parse().unwrap());
+        h.insert("x-amz-acl", "private".parse().expect("header value"));
         assert!(!sets_acl(&h), "restating the default opens nothing");
     }
 }
