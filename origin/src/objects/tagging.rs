@@ -52,18 +52,8 @@ impl Objects {
         version_id: Option<&str>,
         tags: BTreeMap<String, String>,
     ) -> Result<ObjectInfo, ObjectError> {
-        let mut info = self.head_object(bucket, key, version_id)?;
-        info.tags = tags;
-        self.store.update_record(&info).await?;
-        if !self.index.update_version(&version_row(&info)).await? {
-            // Replaced or deleted while we wrote: as if it happened first.
-            return Err(if version_id.is_some() {
-                ObjectError::NoSuchVersion
-            } else {
-                ObjectError::NoSuchKey
-            });
-        }
-        Ok(info)
+        self.edit_version(bucket, key, version_id, |info| info.tags = tags)
+            .await
     }
 
     /// Replaces the ACL of a version (the current one without an id).
@@ -74,10 +64,23 @@ impl Objects {
         version_id: Option<&str>,
         acl: crate::store::StoredAcl,
     ) -> Result<ObjectInfo, ObjectError> {
+        self.edit_version(bucket, key, version_id, |info| info.acl = Some(acl))
+            .await
+    }
+
+    /// Changes a version's record in place: drives first, then the index.
+    async fn edit_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        edit: impl FnOnce(&mut ObjectInfo),
+    ) -> Result<ObjectInfo, ObjectError> {
         let mut info = self.head_object(bucket, key, version_id)?;
-        info.acl = Some(acl);
+        edit(&mut info);
         self.store.update_record(&info).await?;
         if !self.index.update_version(&version_row(&info)).await? {
+            // Replaced or deleted while we wrote: as if it happened first.
             return Err(if version_id.is_some() {
                 ObjectError::NoSuchVersion
             } else {
