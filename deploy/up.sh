@@ -9,11 +9,14 @@
 #   2. binaries: `cargo build --release -p gureum-origin -p gureum-edge`,
 #      or the ones in GUREUM_BIN_DIR if it has both
 #   3. images gureum-origin:demo and gureum-edge:demo (deploy/Dockerfile.local)
-#   4. compose up, wait for the health checks
+#   4. compose up the origin; create the edges' IAM user and key through
+#      the IAM API (scripts/iam-user.sh, policy deploy/edge-policy.json);
+#      compose up the edges;
+#      wait for the health checks
 #
 # Env: GUREUM_BIN_DIR (prebuilt binaries), GUREUM_UP_TIMEOUT (seconds to wait
 # for readiness, default 180), GUREUM_COMPOSE (compose command), and those of
-# base-image.sh.
+# base-image.sh. Needs docker and curl.
 set -euo pipefail
 
 # shellcheck source=deploy/lib.sh
@@ -72,39 +75,63 @@ done
 # Previous builds of the demo images, now untagged (running containers keep theirs).
 docker image prune --force --filter label=io.gureum.demo=1 >/dev/null 2>&1 || true
 
-# 4. Start and wait for readiness.
-say "starting the stack (project $COMPOSE_PROJECT)"
-compose up -d --no-build --remove-orphans >&2 || {
-    compose ps >&2 || true
-    compose logs --tail=50 >&2 || true
-    die "compose up failed"
+# 4. Start the origin, give the edges their own least-privileged IAM user,
+# then start the edges; wait for readiness.
+# wait_healthy SERVICE...: returns once every one is healthy (dies on a
+# container that exited or after the timeout).
+deadline=$(( $(date +%s) + timeout ))
+wait_healthy() {
+    local pending s h
+    while :; do
+        pending=()
+        for s in "$@"; do
+            h="$(service_health "$s")"
+            case "$h" in
+                healthy) ;;
+                starting|running) pending+=("$s") ;;
+                *)
+                    compose logs --tail=50 "$s" >&2 || true
+                    die "$s is $h"
+                    ;;
+            esac
+        done
+        [[ ${#pending[@]} -eq 0 ]] && return 0
+        if (( $(date +%s) >= deadline )); then
+            for s in "${pending[@]}"; do compose logs --tail=50 "$s" >&2 || true; done
+            die "not ready after ${timeout}s: ${pending[*]}"
+        fi
+        sleep 1
+    done
 }
 
-services=(origin edge1 edge2)
-deadline=$(( $(date +%s) + timeout ))
-while :; do
-    pending=()
-    for s in "${services[@]}"; do
-        h="$(service_health "$s")"
-        case "$h" in
-            healthy) ;;
-            starting|running) pending+=("$s") ;;
-            *)
-                compose logs --tail=50 "$s" >&2 || true
-                die "$s is $h"
-                ;;
-        esac
-    done
-    [[ ${#pending[@]} -eq 0 ]] && break
-    if (( $(date +%s) >= deadline )); then
-        for s in "${pending[@]}"; do compose logs --tail=50 "$s" >&2 || true; done
-        die "not ready after ${timeout}s: ${pending[*]}"
-    fi
-    sleep 1
-done
+say "starting the origin (project $COMPOSE_PROJECT)"
+compose up -d --no-build --remove-orphans origin >&2 || {
+    compose ps >&2 || true
+    compose logs --tail=50 >&2 || true
+    die "compose up origin failed"
+}
+wait_healthy origin
 
+# The edges sign their cache fills with a key of their own that can read
+# media/video/ and list media (the change feed, pre-warm), nothing else:
+# the edge holds no root key. Idempotent: a second up.sh replaces the key.
 # shellcheck disable=SC1091
 . "$DEPLOY_DIR/.env"
+say "creating IAM user $EDGE_USER with policy deploy/edge-policy.json (scripts/iam-user.sh)"
+keys="$(GUREUM_ROOT_ACCESS_KEY="$GUREUM_ROOT_ACCESS_KEY" GUREUM_ROOT_SECRET_KEY="$GUREUM_ROOT_SECRET_KEY" \
+    "$repo/scripts/iam-user.sh" http://127.0.0.1:9000 "$EDGE_USER" edge-read "$DEPLOY_DIR/edge-policy.json")" ||
+    die "could not create the edges' IAM user"
+read -r GUREUM_EDGE_ACCESS_KEY GUREUM_EDGE_SECRET_KEY <<<"$keys"
+export GUREUM_EDGE_ACCESS_KEY GUREUM_EDGE_SECRET_KEY
+
+say "starting the edges"
+compose up -d --no-build edge1 edge2 >&2 || {
+    compose ps >&2 || true
+    compose logs --tail=50 >&2 || true
+    die "compose up edges failed"
+}
+wait_healthy origin edge1 edge2
+
 cat <<EOF
 
 Gureum demo is up ($(( $(date +%s) - start ))s):
@@ -118,6 +145,7 @@ Credentials (deploy/.env):
   export AWS_SECRET_ACCESS_KEY=$GUREUM_ROOT_SECRET_KEY
   export AWS_DEFAULT_REGION=us-east-1
   edge admin token (POST /_edge/purge): $GUREUM_EDGE_ADMIN_TOKEN
+  edges' origin key: IAM user $EDGE_USER ($GUREUM_EDGE_ACCESS_KEY), policy deploy/edge-policy.json
 
 Try:
   aws --endpoint-url http://127.0.0.1:9000 s3 mb s3://media

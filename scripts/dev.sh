@@ -28,16 +28,34 @@ set -a; . "$CREDS"; set +a
 drives=()
 for i in 0 1 2 3 4 5; do drives+=(--drive "$WORK/drives/d$i"); done
 
-# The edge signs its cache fills with the root keys here: the origin has
-# no IAM users yet to give it read-only ones.
+"$BIN/gureum-origin" serve --listen "$LISTEN" "${drives[@]}" --meta-dir "$WORK/meta" &
+ORIGIN_PID=$!
+EDGE_PID=
+cleanup() {
+  [ -n "$EDGE_PID" ] && kill "$EDGE_PID" 2>/dev/null || true
+  kill "$ORIGIN_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+for _ in $(seq 1 100); do
+  curl -fsS "http://$LISTEN/health/live" >/dev/null 2>&1 && break
+  kill -0 "$ORIGIN_PID" 2>/dev/null || { echo "gureum-origin failed to start" >&2; exit 1; }
+  sleep 0.1
+done
+# The edge signs its cache fills with a key of its own: IAM user
+# gureum-edge may read media/video/ and list media (deploy/edge-policy.json),
+# nothing else. Made through the origin's IAM API; a fresh key each start.
+read -r EDGE_AK EDGE_SK < <(scripts/iam-user.sh "http://$LISTEN" gureum-edge edge-read deploy/edge-policy.json) ||
+  { echo "could not create the edge's IAM user" >&2; exit 1; }
+[ -n "${EDGE_SK:-}" ] || { echo "could not create the edge's IAM user" >&2; exit 1; }
 EDGE_CFG="$WORK/edge.toml"
 umask 077
 cat > "$EDGE_CFG" <<TOML
 listen = "$EDGE_LISTEN"
 [origin]
 url = "http://$LISTEN"
-access_key = "$GUREUM_ROOT_ACCESS_KEY"
-secret_key = "$GUREUM_ROOT_SECRET_KEY"
+access_key = "$EDGE_AK"
+secret_key = "$EDGE_SK"
 region = "us-east-1"
 [cache]
 memory_bytes = "256MiB"
@@ -53,20 +71,6 @@ prefix = "video/"
 ttl_secs = 3600
 TOML
 
-"$BIN/gureum-origin" serve --listen "$LISTEN" "${drives[@]}" --meta-dir "$WORK/meta" &
-ORIGIN_PID=$!
-EDGE_PID=
-cleanup() {
-  [ -n "$EDGE_PID" ] && kill "$EDGE_PID" 2>/dev/null || true
-  kill "$ORIGIN_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-for _ in $(seq 1 100); do
-  curl -fsS "http://$LISTEN/health/live" >/dev/null 2>&1 && break
-  kill -0 "$ORIGIN_PID" 2>/dev/null || { echo "gureum-origin failed to start" >&2; exit 1; }
-  sleep 0.1
-done
 "$BIN/gureum-edge" serve --config "$EDGE_CFG" &
 EDGE_PID=$!
 for _ in $(seq 1 100); do
@@ -82,6 +86,7 @@ Gureum is running
   access key:   $GUREUM_ROOT_ACCESS_KEY
   secret key:   $GUREUM_ROOT_SECRET_KEY
   edge admin:   Authorization: Bearer $GUREUM_EDGE_ADMIN_TOKEN   (POST /_edge/purge)
+  edge's key:   $EDGE_AK (IAM user gureum-edge, policy deploy/edge-policy.json)
 Try:
   export AWS_ACCESS_KEY_ID=$GUREUM_ROOT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$GUREUM_ROOT_SECRET_KEY AWS_DEFAULT_REGION=us-east-1
   aws --endpoint-url http://$LISTEN s3 mb s3://media

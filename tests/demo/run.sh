@@ -3,7 +3,8 @@
 # deploy/up.sh, stores an object on the origin with aws-cli, reads it through
 # both edges (MISS then HIT, same bytes, ranges), checks that non-distributed
 # requests are proxied to the origin (BYPASS, client's own signature), that
-# an overwrite reaches both edges, stops one edge and checks the other still
+# the edges sign with an IAM user's key that can read only media/video/
+# (refusals checked with that key), that an overwrite reaches both edges, stops one edge and checks the other still
 # serves, then runs deploy/down.sh (also
 # on failure) and checks nothing of the demo is left. Exit 0 only when every
 # step passed.
@@ -181,6 +182,35 @@ s3 "$EDGE1" ls s3://media/video/ | grep -q clip.bin || fail "listing through edg
 ok "aws-cli listing through edge1 (query -> proxied)"
 expect_get "$EDGE1/media/docs/readme.txt" "$work/anon.txt" 403 BYPASS
 ok "unsigned GET of a non-distributed key is refused by the origin (edge lends no credentials)"
+
+step "the edges hold a least-privileged IAM user's key, not the root key"
+edge_key="$(compose exec -T edge1 printenv GUREUM_EDGE_ACCESS_KEY)" || fail "read edge1's access key"
+edge_secret="$(compose exec -T edge1 printenv GUREUM_EDGE_SECRET_KEY)" || fail "read edge1's secret key"
+[[ -n "$edge_key" && "$edge_key" != "$GUREUM_ROOT_ACCESS_KEY" ]] || fail "edge1 signs with '$edge_key' (root or none)"
+owner="$(aws --endpoint-url "$ORIGIN" iam list-access-keys --user-name "$EDGE_USER" \
+    --query 'AccessKeyMetadata[0].AccessKeyId' --output text)" || fail "aws iam list-access-keys"
+[[ "$owner" == "$edge_key" ]] || fail "edge1's key $edge_key is not IAM user $EDGE_USER's ($owner)"
+ok "edge1 signs fills with $edge_key, a key of IAM user $EDGE_USER"
+as_edge() { AWS_ACCESS_KEY_ID="$edge_key" AWS_SECRET_ACCESS_KEY="$edge_secret" "$@"; }
+as_edge aws --endpoint-url "$ORIGIN" s3 cp --only-show-errors s3://media/video/clip.bin "$work/edge-own.bin" ||
+    fail "the edge's key cannot read its own distribution"
+cmp -s "$work/clip.bin" "$work/edge-own.bin" || fail "edge key read different bytes"
+ok "the edge's key reads media/video/clip.bin from the origin"
+# refused KIND CMD...: the command must fail with AccessDenied.
+refused() {
+    local what="$1" out; shift
+    if out="$(as_edge "$@" 2>&1)"; then fail "the edge's key may $what (it should not)"; fi
+    grep -q AccessDenied <<<"$out" || fail "the edge's key, $what: want AccessDenied, got: $out"
+    ok "the edge's key may not $what: AccessDenied"
+}
+refused "read media/docs/readme.txt (outside video/)" \
+    aws --endpoint-url "$ORIGIN" s3api get-object --bucket media --key docs/readme.txt "$work/no.txt"
+refused "write media/video/x.bin" \
+    aws --endpoint-url "$ORIGIN" s3api put-object --bucket media --key video/x.bin --body "$work/readme.txt"
+refused "delete media/video/clip.bin" \
+    aws --endpoint-url "$ORIGIN" s3api delete-object --bucket media --key video/clip.bin
+refused "create a bucket" aws --endpoint-url "$ORIGIN" s3api create-bucket --bucket edge-made
+refused "call IAM" aws --endpoint-url "$ORIGIN" iam list-users
 
 step "edge metrics count the hits and misses"
 code="$(fetch "$EDGE1/metrics" "$work/metrics")"
