@@ -1,5 +1,5 @@
 # One entry point for humans and CI. `make test` is what .ci/run runs.
-.PHONY: run test lint build unit clients demo bench
+.PHONY: run test lint build unit clients demo bench conformance
 
 # Where cargo puts binaries: CARGO_TARGET_DIR when set (CI keeps its build
 # cache outside the clone), else ./target.
@@ -46,3 +46,9 @@ test: lint unit clients demo
 bench:
 	./bench/run-e2e.sh
 	./bench/run-edge.sh
+
+# The public ceph/s3-tests suite (../shared/s3-tests) against a fresh origin;
+# per-test outcomes in conformance.txt, a per-area table on stdout. ~10 min,
+# so not part of `make test`.
+conformance: build
+	GUREUM_ORIGIN_BIN=$(TARGET_DIR)/debug/gureum-origin bash scripts/conformance.sh

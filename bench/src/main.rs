@@ -34,7 +34,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::target::{CpuPids, Target, TargetSpec};
+use crate::target::{CpuPids, Target, TargetKey, TargetSpec};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -76,6 +76,10 @@ struct Common {
     /// S3 secret key.
     #[arg(long, env = "GUREUM_ROOT_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    /// NAME=ACCESS_KEY:SECRET_KEY: credentials of S3 target NAME instead of
+    /// --access-key/--secret-key (two targets on one server, two users).
+    #[arg(long = "target-key", value_name = "NAME=AK:SK")]
+    target_keys: Vec<TargetKey>,
     /// S3 signing region.
     #[arg(long, default_value = "us-east-1")]
     region: String,
@@ -170,8 +174,10 @@ impl Common {
     async fn targets(&self) -> Result<Vec<Target>> {
         let mut out = Vec::new();
         for spec in &self.targets {
-            let creds = match (&self.access_key, &self.secret_key) {
-                (Some(a), Some(s)) => Some((a.clone(), s.clone())),
+            let own = self.target_keys.iter().find(|k| k.name == spec.name);
+            let creds = match (own, &self.access_key, &self.secret_key) {
+                (Some(k), _, _) => Some((k.access_key.clone(), k.secret_key.clone())),
+                (None, Some(a), Some(s)) => Some((a.clone(), s.clone())),
                 _ => None,
             };
             let mut t = Target::new(spec, &self.bucket, creds, &self.region)?;
@@ -182,6 +188,11 @@ impl Common {
                 .flat_map(|c| c.pids.iter().copied())
                 .collect();
             out.push(t);
+        }
+        for k in &self.target_keys {
+            if !self.targets.iter().any(|t| t.name == k.name) {
+                bail!("--target-key {}: no target of that name", k.name);
+            }
         }
         for c in &self.cpu_pids {
             if !self.targets.iter().any(|t| t.name == c.name) {

@@ -211,6 +211,41 @@ impl Target {
     }
 }
 
+/// `NAME=ACCESS_KEY:SECRET_KEY` from the command line: the credentials S3
+/// target NAME signs with instead of the common ones (e.g. an IAM user's
+/// key beside root's, to measure what authorization costs).
+#[derive(Clone)]
+pub struct TargetKey {
+    pub name: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for TargetKey {
+    // The secret stays out of clap's debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TargetKey({}={}:***)", self.name, self.access_key)
+    }
+}
+
+impl FromStr for TargetKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || "--target-key: expected NAME=ACCESS_KEY:SECRET_KEY".to_string();
+        let (name, pair) = s.split_once('=').ok_or_else(bad)?;
+        let (ak, sk) = pair.split_once(':').ok_or_else(bad)?;
+        if name.is_empty() || ak.is_empty() || sk.is_empty() {
+            return Err(bad());
+        }
+        Ok(TargetKey {
+            name: name.to_string(),
+            access_key: ak.to_string(),
+            secret_key: sk.to_string(),
+        })
+    }
+}
+
 /// `NAME=PID[,PID...]` from the command line: the server processes behind
 /// target NAME, whose CPU time each run reports.
 #[derive(Clone, Debug)]

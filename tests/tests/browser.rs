@@ -39,7 +39,31 @@ fn form_upload(
     key_prefix: &str,
     wrong_secret: bool,
 ) -> (Vec<(String, String)>, Vec<u8>) {
-    let (ak, sk) = origin.creds();
+    form_upload_as(
+        origin.creds(),
+        &[],
+        bucket,
+        key,
+        file,
+        expires_in,
+        key_prefix,
+        wrong_secret,
+    )
+}
+
+/// The same, signed with `creds`, with `extra` form fields (each also an
+/// exact-match condition of the policy, as AWS requires).
+#[allow(clippy::too_many_arguments)]
+fn form_upload_as(
+    (ak, sk): (String, String),
+    extra: &[(&str, &str)],
+    bucket: &str,
+    key: &str,
+    file: &[u8],
+    expires_in: i64,
+    key_prefix: &str,
+    wrong_secret: bool,
+) -> (Vec<(String, String)>, Vec<u8>) {
     let now = SystemTime::now();
     let (date, full) = amz_date(now);
     let credential = format!("{ak}/{date}/us-east-1/s3/aws4_request");
@@ -49,8 +73,12 @@ fn form_upload(
         now - Duration::from_secs((-expires_in) as u64)
     };
     let policy = format!(
-        r#"{{"expiration":"{}","conditions":[{{"bucket":"{bucket}"}},["starts-with","$key","{key_prefix}"],{{"x-amz-algorithm":"AWS4-HMAC-SHA256"}},{{"x-amz-credential":"{credential}"}},{{"x-amz-date":"{full}"}},["content-length-range",1,1048576]]}}"#,
-        iso(expiration)
+        r#"{{"expiration":"{}","conditions":[{{"bucket":"{bucket}"}},["starts-with","$key","{key_prefix}"],{{"x-amz-algorithm":"AWS4-HMAC-SHA256"}},{{"x-amz-credential":"{credential}"}},{{"x-amz-date":"{full}"}},{extra_conds}["content-length-range",1,1048576]]}}"#,
+        iso(expiration),
+        extra_conds = extra
+            .iter()
+            .map(|(k, v)| format!(r#"{{"{k}":"{v}"}},"#))
+            .collect::<String>()
     );
     let policy_b64 = base64_encode(policy.as_bytes());
     let secret = if wrong_secret {
@@ -75,6 +103,9 @@ fn form_upload(
     field("x-amz-date", &full);
     field("policy", &policy_b64);
     field("x-amz-signature", &signature);
+    for (k, v) in extra {
+        field(k, v);
+    }
     body.extend_from_slice(
         format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -159,6 +190,66 @@ async fn post_policy_uploads() {
         let res = c.head_object().bucket("forms").key(key).send().await;
         assert_s3_err("HEAD after refused form", res, 404, None);
     }
+}
+
+/// A form's `acl` and `tagging` fields need s3:PutObjectAcl and
+/// s3:PutObjectTagging, as the x-amz-acl and x-amz-tagging headers do: a
+/// user granted only s3:PutObject cannot make its upload public by form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_fields_need_the_grants_their_headers_need() {
+    let origin = Origin::start(6);
+    let c = origin.client();
+    create_bucket(&c, "forms").await;
+    let creds = origin
+        .user_with_key(
+            "uploader",
+            Some(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::forms/*"}]}"#,
+            ),
+        )
+        .await;
+    let file = random_bytes(52, 10 * KIB);
+    // s3s reads a form's ACL and tags from fields named like the headers
+    // (x-amz-acl, x-amz-tagging); AWS's `acl` / `tagging` names are not read.
+    let cases: [(&str, &[(&str, &str)], u16); 4] = [
+        ("uploads/plain.bin", &[], 204),
+        ("uploads/private.bin", &[("x-amz-acl", "private")], 204),
+        ("uploads/public.bin", &[("x-amz-acl", "public-read")], 403),
+        ("uploads/tagged.bin", &[("x-amz-tagging", "a=b")], 403),
+    ];
+    for (key, extra, want) in cases {
+        let (h, body) = form_upload_as(
+            creds.clone(),
+            extra,
+            "forms",
+            key,
+            &file,
+            600,
+            "uploads/",
+            false,
+        );
+        let r = raw_http(origin.addr(), "POST", "/forms", &h, &body)
+            .await
+            .expect("POST");
+        let ok = if want == 204 {
+            matches!(r.status, 200 | 201 | 204)
+        } else {
+            r.status == want && r.error_code().as_deref() == Some("AccessDenied")
+        };
+        assert!(ok, "{key} {extra:?}: {} {}", r.status, r.text());
+        let stored = c
+            .head_object()
+            .bucket("forms")
+            .key(key)
+            .send()
+            .await
+            .is_ok();
+        assert_eq!(stored, want == 204, "{key}: stored = {stored}");
+    }
+    let anon = raw_http(origin.addr(), "GET", "/forms/uploads/plain.bin", &[], b"")
+        .await
+        .expect("GET");
+    assert_eq!(anon.status, 403, "a form upload without acl stays private");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

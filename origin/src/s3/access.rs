@@ -184,13 +184,45 @@ fn denied() -> s3s::S3Error {
 /// rclone sends `x-amz-acl: private` on every upload, and users granted
 /// only s3:PutObject must still be able to use it.
 fn sets_acl(h: &HeaderMap) -> bool {
-    let opening_canned = header(h, "x-amz-acl").is_some_and(|v| {
+    opens_canned(header(h, "x-amz-acl")) || h.keys().any(|k| k.as_str().starts_with("x-amz-grant-"))
+}
+
+/// Whether a canned ACL grants anything beyond the owner's default.
+pub fn opens_canned(canned: Option<&str>) -> bool {
+    canned.is_some_and(|v| {
         !matches!(
             v,
             "private" | "bucket-owner-full-control" | "bucket-owner-read"
         )
-    });
-    opening_canned || h.keys().any(|k| k.as_str().starts_with("x-amz-grant-"))
+    })
+}
+
+/// Whether `caller` may also do `action` on `bucket/key` (the checks a
+/// handler makes once it has parsed what the access hook cannot see, such
+/// as the fields of a POST form).
+pub fn may(
+    authz: &Authorizer,
+    caller: Option<&Caller>,
+    action: &'static str,
+    bucket: &str,
+    key: &str,
+    acl: AclNeed,
+) -> bool {
+    let Some(caller) = caller else {
+        return false;
+    };
+    caller.is_root()
+        || authz.allows(
+            caller,
+            &Ask {
+                action,
+                on: On::Object,
+                bucket,
+                key,
+                version_id: None,
+                acl,
+            },
+        )
 }
 
 #[async_trait::async_trait]

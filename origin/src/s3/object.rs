@@ -10,10 +10,11 @@ use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use super::GureumS3;
-use super::access::may_delete;
+use super::access::{may, may_delete, opens_canned};
 use super::acl::GrantHeaders;
 use super::checksum::{self, Sums, set_checksums};
 use crate::iam::authorize::Caller;
+use crate::iam::s3_actions::AclNeed;
 use crate::objects::validate_tags;
 use crate::objects::{ChecksumAlgorithm, ObjectInfo, PutRequest, StoredHeaders};
 
@@ -34,6 +35,22 @@ pub(super) async fn put_object(
             (ChecksumAlgorithm::Sha1, &i.checksum_sha1),
             (ChecksumAlgorithm::Sha256, &i.checksum_sha256),
         ];
+        // The access hook saw only the form's headers: the ACL and tags
+        // it asks for need their own grants, as they do in headers.
+        let caller = req.extensions.get::<Caller>();
+        let also = [
+            (
+                opens_canned(i.acl.as_ref().map(ObjectCannedACL::as_str)),
+                "s3:PutObjectAcl",
+                AclNeed::Object("WRITE_ACP"),
+            ),
+            (i.tagging.is_some(), "s3:PutObjectTagging", AclNeed::None),
+        ];
+        for (wanted, action, acl) in also {
+            if wanted && !may(&s3.authz, caller, action, &i.bucket, &i.key, acl) {
+                return Err(s3s::s3_error!(AccessDenied, "Access Denied"));
+            }
+        }
         (Some(size), checksum::plan_from_fields(&sent)?)
     } else {
         // Objects named with no algorithm still get S3's default checksum.

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Edge memory under many distinct cache misses: a small memory tier (16 MiB)
+# and disk tier (64 MiB), PASSES passes over COUNT distinct 1 MiB objects
+# fetched through the edge with CONC clients, so nearly every request is a
+# miss that fills and evicts. The edge's RSS is sampled every 0.2 s during
+# the passes and after IDLE seconds of rest.
+# Bound: peak RSS <= memory budget + 64 MiB (what the process may hold
+# beyond its cache: code, runtime, buffers in flight). Before the fix in
+# edge/src/fetch/fill.rs the same run took RSS to several GiB.
+#
+#   bench/run-edge-rss.sh                      # builds release binaries first
+#   GUREUM_BIN_DIR=/path/to/release bench/run-edge-rss.sh
+#
+# Knobs (env): GUREUM_BIN_DIR, COUNT (300), PASSES (5), CONC (8), IDLE (10),
+# MEMORY_MIB (16), DISK_MIB (64), BENCH_TMP, BENCH_KEEP=1, OUT.
+# Prints a markdown table on stdout; exit 1 when the bound is missed or a
+# request failed, 2 on setup errors.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+COUNT="${COUNT:-300}"
+PASSES="${PASSES:-5}"
+CONC="${CONC:-8}"
+IDLE="${IDLE:-10}"
+MEMORY_MIB="${MEMORY_MIB:-16}"
+DISK_MIB="${DISK_MIB:-64}"
+BOUND_MIB=$((MEMORY_MIB + 64))
+
+trap bench_cleanup EXIT
+trap 'exit 2' INT TERM
+
+need_pkgs curl:curl jq:jq
+bench_bins gureum-origin gureum-edge gureum-load
+bench_workdir
+bench_creds
+start_origin "$(free_port)"
+
+timeout 300 "$BIN/gureum-load" objects --target "origin=s3:$ORIGIN_URL" \
+    --bucket media --prefix video/rss/ --count "$COUNT" --size 1MiB --concurrency 8 \
+    --urls-out "$WORK/objects.tsv" >/dev/null || die "seeding failed"
+
+EDGE_PORT="$(free_port)"
+EDGE_URL="http://127.0.0.1:$EDGE_PORT"
+cat >"$WORK/edge.toml" <<TOML
+listen = "127.0.0.1:$EDGE_PORT"
+[origin]
+url = "$ORIGIN_URL"
+access_key = "$GUREUM_ROOT_ACCESS_KEY"
+secret_key = "$GUREUM_ROOT_SECRET_KEY"
+region = "us-east-1"
+[cache]
+memory_bytes = "${MEMORY_MIB}MiB"
+disk_dir = "$WORK/edge-cache"
+disk_bytes = "${DISK_MIB}MiB"
+[admin]
+token = "bench-$RANDOM$RANDOM"
+[fallback]
+mode = "proxy"
+[[distribution]]
+bucket = "media"
+prefix = "video/"
+ttl_secs = 86400
+TOML
+RUST_LOG="${EDGE_LOG:-warn}" "$BIN/gureum-edge" serve --config "$WORK/edge.toml" >"$WORK/edge.log" 2>&1 &
+EDGE_PID=$!
+BENCH_PIDS+=("$EDGE_PID")
+wait_http "$EDGE_URL/health/ready" 30
+rss_mib() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$EDGE_PID/status"; }
+START_RSS="$(rss_mib)"
+log "gureum-edge pid $EDGE_PID (memory ${MEMORY_MIB} MiB, disk ${DISK_MIB} MiB), RSS $START_RSS MiB"
+
+awk -F'\t' -v e="$EDGE_URL" '{ print e "/media/" $1 }' "$WORK/objects.tsv" >"$WORK/urls"
+( while kill -0 "$EDGE_PID" 2>/dev/null; do rss_mib; sleep 0.2; done ) >"$WORK/rss.samples" &
+SAMPLER=$!
+BENCH_PIDS+=("$SAMPLER")
+T0=$(date +%s.%N)
+: >"$WORK/codes"
+for p in $(seq "$PASSES"); do
+    # Each client walks its own share of the keys; -w prints each status.
+    xargs -P "$CONC" -n 20 curl -s -o /dev/null -w '%{http_code}\n' <"$WORK/urls" >>"$WORK/codes"
+    log "pass $p/$PASSES: RSS $(rss_mib) MiB"
+done
+T1=$(date +%s.%N)
+sleep "$IDLE"
+IDLE_RSS="$(rss_mib)"
+kill "$SAMPLER" 2>/dev/null || true
+PEAK_RSS="$(sort -g "$WORK/rss.samples" | tail -n1)"
+REQS="$(wc -l <"$WORK/codes")"
+BAD="$(grep -vc '^200$' "$WORK/codes" || true)"
+metrics="$(curl -fsS "$EDGE_URL/metrics")"
+msum() { awk -v n="$1" -v f="$2" '(index($1, n "{") == 1 || $1 == n) && index($1, f) > 0 { s += $NF } END { printf "%.0f\n", s }' <<<"$metrics"; }
+MISSES="$(msum gureum_edge_requests_total 'cache="miss"')"
+MEM_BYTES="$(msum gureum_edge_cache_bytes 'tier="memory"')"
+verdict="$(awk -v p="$PEAK_RSS" -v i="$IDLE_RSS" -v b="$BOUND_MIB" -v bad="$BAD" 'BEGIN { print ((p <= b && i <= b && bad == 0) ? "pass" : "FAIL") }')"
+
+{
+    echo "### Edge RSS under distinct misses (bench/run-edge-rss.sh)"
+    echo
+    bench_header
+    echo "- $PASSES passes over $COUNT distinct 1 MiB objects, $CONC curl clients, memory tier $MEMORY_MIB MiB, disk tier $DISK_MIB MiB"
+    echo "- $REQS requests in $(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.1f", b - a }') s, $BAD not 200; edge counted $MISSES misses; memory tier holds $MEM_BYTES bytes at the end"
+    echo
+    echo "| RSS at start | peak during passes | after ${IDLE}s idle | bound | verdict |"
+    echo "|---:|---:|---:|---:|---|"
+    echo "| $START_RSS MiB | $PEAK_RSS MiB | $IDLE_RSS MiB | $BOUND_MIB MiB | $verdict |"
+} | tee "${OUT:-/dev/null}"
+[ "$verdict" = pass ]
