@@ -196,7 +196,7 @@ bench_header() {
     echo "- commit: $commit; binaries: $BIN"
     echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))," \
          "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
-    if [ -n "${NGINX:-}" ]; then echo "- $("$NGINX" -v 2>&1)"; fi
+    if [ -n "${NGINX:-}" ] && [ -x "$NGINX" ]; then echo "- $("$NGINX" -v 2>&1)"; fi
 }
 
 # wait_quiet: with BENCH_WAIT_QUIET=LOAD, wait (at most BENCH_WAIT_MAX
