@@ -211,7 +211,8 @@ async fn form_fields_need_the_grants_their_headers_need() {
     let file = random_bytes(52, 10 * KIB);
     // s3s reads a form's ACL and tags from fields named like the headers
     // (x-amz-acl, x-amz-tagging); AWS's `acl` / `tagging` names are not read.
-    let cases: [(&str, &[(&str, &str)], u16); 4] = [
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], u16);
+    let cases: [Case; 4] = [
         ("uploads/plain.bin", &[], 204),
         ("uploads/private.bin", &[("x-amz-acl", "private")], 204),
         ("uploads/public.bin", &[("x-amz-acl", "public-read")], 403),
