@@ -133,6 +133,38 @@ start_origin() {
     log "gureum-origin pid $ORIGIN_PID on $ORIGIN_URL (6 drives, 4+2)${ORIGIN_WRAP:+ under $ORIGIN_WRAP}"
 }
 
+# start_edge MEMORY DISK: gureum-edge in front of $ORIGIN_URL (root
+# credentials) distributing media + video/ with the given budgets (e.g.
+# "2GiB" "20GiB"), on a free port; sets EDGE_PID, EDGE_PORT and EDGE_URL.
+start_edge() {
+    EDGE_PORT="$(free_port)"
+    EDGE_URL="http://127.0.0.1:$EDGE_PORT"
+    cat >"$WORK/edge.toml" <<TOML
+listen = "127.0.0.1:$EDGE_PORT"
+[origin]
+url = "$ORIGIN_URL"
+access_key = "$GUREUM_ROOT_ACCESS_KEY"
+secret_key = "$GUREUM_ROOT_SECRET_KEY"
+region = "us-east-1"
+[cache]
+memory_bytes = "$1"
+disk_dir = "$WORK/edge-cache"
+disk_bytes = "$2"
+[admin]
+token = "bench-$RANDOM$RANDOM"
+[fallback]
+mode = "proxy"
+[[distribution]]
+bucket = "media"
+prefix = "video/"
+ttl_secs = 86400
+TOML
+    RUST_LOG="${EDGE_LOG:-warn}" "$BIN/gureum-edge" serve --config "$WORK/edge.toml" >"$WORK/edge.log" 2>&1 &
+    EDGE_PID=$!
+    BENCH_PIDS+=("$EDGE_PID")
+    wait_http "$EDGE_URL/health/ready" 30
+}
+
 # start_nginx CONF: runs nginx in the foreground (daemon off) under
 # $WORK/nginx; sets NGINX_PID.
 start_nginx() {

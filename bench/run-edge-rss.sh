@@ -43,32 +43,7 @@ timeout 300 "$BIN/gureum-load" objects --target "origin=s3:$ORIGIN_URL" \
     --bucket media --prefix video/rss/ --count "$COUNT" --size 1MiB --concurrency 8 \
     --urls-out "$WORK/objects.tsv" >/dev/null || die "seeding failed"
 
-EDGE_PORT="$(free_port)"
-EDGE_URL="http://127.0.0.1:$EDGE_PORT"
-cat >"$WORK/edge.toml" <<TOML
-listen = "127.0.0.1:$EDGE_PORT"
-[origin]
-url = "$ORIGIN_URL"
-access_key = "$GUREUM_ROOT_ACCESS_KEY"
-secret_key = "$GUREUM_ROOT_SECRET_KEY"
-region = "us-east-1"
-[cache]
-memory_bytes = "${MEMORY_MIB}MiB"
-disk_dir = "$WORK/edge-cache"
-disk_bytes = "${DISK_MIB}MiB"
-[admin]
-token = "bench-$RANDOM$RANDOM"
-[fallback]
-mode = "proxy"
-[[distribution]]
-bucket = "media"
-prefix = "video/"
-ttl_secs = 86400
-TOML
-RUST_LOG="${EDGE_LOG:-warn}" "$BIN/gureum-edge" serve --config "$WORK/edge.toml" >"$WORK/edge.log" 2>&1 &
-EDGE_PID=$!
-BENCH_PIDS+=("$EDGE_PID")
-wait_http "$EDGE_URL/health/ready" 30
+start_edge "${MEMORY_MIB}MiB" "${DISK_MIB}MiB"
 rss_mib() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$EDGE_PID/status"; }
 START_RSS="$(rss_mib)"
 log "gureum-edge pid $EDGE_PID (memory ${MEMORY_MIB} MiB, disk ${DISK_MIB} MiB), RSS $START_RSS MiB"

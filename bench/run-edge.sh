@@ -75,32 +75,7 @@ paths_of "$WORK/big.tsv" >"$WORK/big.paths"
 paths_of "$WORK/cold.tsv" >"$WORK/cold.paths"
 
 # --- gureum-edge ------------------------------------------------------------------
-EDGE_PORT="$(free_port)"
-EDGE_URL="http://127.0.0.1:$EDGE_PORT"
-cat >"$WORK/edge.toml" <<EOF
-listen = "127.0.0.1:$EDGE_PORT"
-[origin]
-url = "$ORIGIN_URL"
-access_key = "$GUREUM_ROOT_ACCESS_KEY"
-secret_key = "$GUREUM_ROOT_SECRET_KEY"
-region = "us-east-1"
-[cache]
-memory_bytes = "2GiB"
-disk_dir = "$WORK/edge-cache"
-disk_bytes = "20GiB"
-[admin]
-token = "bench-$RANDOM$RANDOM"
-[fallback]
-mode = "proxy"
-[[distribution]]
-bucket = "media"
-prefix = "video/"
-ttl_secs = 86400
-EOF
-RUST_LOG="${EDGE_LOG:-warn}" "$BIN/gureum-edge" serve --config "$WORK/edge.toml" >"$WORK/edge.log" 2>&1 &
-EDGE_PID=$!
-BENCH_PIDS+=("$EDGE_PID")
-wait_http "$EDGE_URL/health/ready" 30
+start_edge "2GiB" "20GiB"
 log "gureum-edge pid $EDGE_PID on $EDGE_URL (media/video/, memory tier 2 GiB)"
 
 # --- nginx proxy_cache in front of the same origin -----------------------------------
