@@ -1,10 +1,12 @@
 //! The accept loop both binaries run: takes an already-bound listener and a
-//! shutdown future (so tests bind port 0), sets `TCP_NODELAY` on every socket
-//! and serves HTTP/1.1 and HTTP/2 with hyper. It knows nothing about S3 or caching.
+//! shutdown future (so tests bind port 0), sets `TCP_NODELAY` on every socket,
+//! optionally terminates TLS (rustls; ALPN picks h2 or http/1.1), and serves
+//! HTTP/1.1 and HTTP/2 with hyper. It knows nothing about S3 or caching.
 
 use std::error::Error as StdError;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -14,6 +16,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// Longest a client may take to finish its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The client address of the connection a request came on (a request
 /// extension every request carries: policies match on `aws:SourceIp`).
@@ -41,11 +47,12 @@ where
     }
 }
 
-/// Serves `service` on `listener` until `shutdown` resolves, then drains
-/// in-flight connections for at most `drain`.
+/// Serves `service` on `listener` (over TLS with `tls`) until `shutdown`
+/// resolves, then drains in-flight connections for at most `drain`.
 pub async fn serve<S, B>(
     listener: TcpListener,
     service: S,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()>,
     drain: Duration,
 ) where
@@ -58,6 +65,7 @@ pub async fn serve<S, B>(
 {
     let builder = Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
+    let acceptor = tls.map(TlsAcceptor::from);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -76,19 +84,46 @@ pub async fn serve<S, B>(
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(%err, %peer, "set_nodelay failed");
         }
-        let conn = builder.serve_connection_with_upgrades(
-            TokioIo::new(stream),
-            WithPeer {
-                inner: service.clone(),
-                peer,
-            },
-        );
-        let conn = graceful.watch(conn.into_owned());
-        tokio::spawn(async move {
-            if let Err(err) = conn.await {
-                tracing::debug!(%peer, err = %err, "connection ended with error");
+        let service = WithPeer {
+            inner: service.clone(),
+            peer,
+        };
+        match &acceptor {
+            None => {
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn.into_owned());
+                tokio::spawn(async move {
+                    if let Err(err) = conn.await {
+                        tracing::debug!(%peer, err = %err, "connection ended with error");
+                    }
+                });
             }
-        });
+            Some(acceptor) => {
+                // The handshake runs on the connection's own task, so a
+                // slow client never holds up the accept loop.
+                let accept = acceptor.accept(stream);
+                let builder = builder.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(err)) => {
+                            tracing::debug!(%peer, %err, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let conn =
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    if let Err(err) = watcher.watch(conn.into_owned()).await {
+                        tracing::debug!(%peer, err = %err, "connection ended with error");
+                    }
+                });
+            }
+        }
     }
     tokio::select! {
         () = graceful.shutdown() => {}

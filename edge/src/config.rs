@@ -38,6 +38,13 @@ pub struct ServeArgs {
     /// Address to listen on; overrides `listen` in the config [default: 127.0.0.1:8080].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
+    /// PEM certificate chain (leaf first): the listener speaks HTTPS;
+    /// overrides `[tls] cert_file`. Needs --tls-key.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert; overrides `[tls] key_file`.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// A config that cannot be used; the message is the one-line reason.
@@ -52,8 +59,11 @@ fn bad(msg: impl Into<String>) -> ConfigError {
 /// The origin the edge pulls from.
 #[derive(Debug, Clone)]
 pub struct OriginConfig {
-    /// `http://host:port` without a trailing slash.
+    /// `http://host:port` or `https://host:port`, no trailing slash.
     pub base_url: String,
+    /// CA certificates an HTTPS origin is verified against (None: the
+    /// system's roots).
+    pub ca_file: Option<PathBuf>,
     /// `host:port`, what the signature's Host is.
     pub authority: String,
     /// The edge's own (read-only) access key.
@@ -104,6 +114,8 @@ pub struct EdgeConfig {
     pub fallback: Fallback,
     /// Designated folders.
     pub distributions: Vec<Distribution>,
+    /// Certificate and key of an HTTPS listener (None: plain HTTP).
+    pub tls: Option<gureum_common::tls::TlsFiles>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,8 +126,16 @@ struct FileConfig {
     cache: FileCache,
     admin: Option<FileAdmin>,
     fallback: Option<FileFallback>,
+    tls: Option<FileTls>,
     #[serde(default)]
     distribution: Vec<FileDistribution>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTls {
+    cert_file: PathBuf,
+    key_file: PathBuf,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +145,7 @@ struct FileOrigin {
     access_key: String,
     secret_key: String,
     region: Option<String>,
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,7 +211,18 @@ impl ServeArgs {
             bad(format!("config {}: {msg}{place}", self.config.display()))
         })?;
         let base_dir = self.config.parent().unwrap_or(Path::new("."));
-        build(file, self.listen.as_deref(), base_dir)
+        let mut cfg = build(file, self.listen.as_deref(), base_dir)?;
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => {
+                cfg.tls = Some(gureum_common::tls::TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                });
+            }
+            (None, None) => {}
+            _ => return Err(bad("--tls-cert and --tls-key go together")),
+        }
+        Ok(cfg)
     }
 }
 
@@ -219,7 +251,13 @@ fn build(
         .or(file.listen)
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let listen = resolve_addr(&listen_text)?;
-    let origin = origin(file.origin)?;
+    let relative = |p: PathBuf| if p.is_absolute() { p } else { base_dir.join(p) };
+    let mut origin = origin(file.origin)?;
+    origin.ca_file = origin.ca_file.take().map(relative);
+    let tls = file.tls.map(|t| gureum_common::tls::TlsFiles {
+        cert: relative(t.cert_file),
+        key: relative(t.key_file),
+    });
     let cache = CacheConfig {
         memory_bytes: size(
             file.cache.memory_bytes,
@@ -274,6 +312,7 @@ fn build(
         admin_token,
         fallback,
         distributions,
+        tls,
     })
 }
 
@@ -286,21 +325,25 @@ fn resolve_addr(text: &str) -> Result<SocketAddr, ConfigError> {
 
 fn origin(o: FileOrigin) -> Result<OriginConfig, ConfigError> {
     let url = o.url.trim().trim_end_matches('/');
-    let authority = if let Some(rest) = url.strip_prefix("http://") {
-        rest
-    } else if url.starts_with("https://") {
-        return Err(bad(
-            "origin.url: https origins are not supported yet; use http:// on a private network",
-        ));
+    let (scheme, authority) = if let Some(rest) = url.strip_prefix("http://") {
+        ("http", rest)
+    } else if let Some(rest) = url.strip_prefix("https://") {
+        ("https", rest)
     } else {
         return Err(bad(format!(
-            "origin.url {:?} must start with http://",
+            "origin.url {:?} must start with http:// or https://",
             o.url
         )));
     };
     if authority.is_empty() || authority.contains('/') || authority.contains('@') {
         return Err(bad(format!(
-            "origin.url {:?} must be http://host[:port] without a path",
+            "origin.url {:?} must be {scheme}://host[:port] without a path",
+            o.url
+        )));
+    }
+    if scheme == "http" && o.ca_file.is_some() {
+        return Err(bad(format!(
+            "origin.ca_file is set but origin.url {:?} is plain http://",
             o.url
         )));
     }
@@ -311,7 +354,8 @@ fn origin(o: FileOrigin) -> Result<OriginConfig, ConfigError> {
         return Err(bad("origin.access_key and origin.secret_key must be set"));
     }
     Ok(OriginConfig {
-        base_url: format!("http://{authority}"),
+        base_url: format!("{scheme}://{authority}"),
+        ca_file: o.ca_file,
         authority: authority.to_string(),
         access_key: o.access_key,
         secret_key: o.secret_key,

@@ -36,6 +36,8 @@ pub struct Metrics {
     pub prewarm_objects: IntCounterVec,
     /// Pre-warm objects listed but not yet pulled.
     pub prewarm_pending: IntGauge,
+    /// TLS certificate reloads by `outcome` (ok, error).
+    pub tls_reloads: IntCounterVec,
 }
 
 fn counter_vec(
@@ -128,7 +130,14 @@ impl Metrics {
             "Objects listed for pre-warm, not yet pulled",
         )?;
         registry.register(Box::new(prewarm_pending.clone()))?;
+        let tls_reloads = counter_vec(
+            &registry,
+            "gureum_edge_tls_reloads_total",
+            "TLS certificate reloads (SIGHUP or changed files) by outcome",
+            &["outcome"],
+        )?;
         Ok(Metrics {
+            tls_reloads,
             registry,
             requests,
             origin_fetches,

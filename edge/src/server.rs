@@ -25,7 +25,23 @@ pub async fn serve(cfg: EdgeConfig) -> anyhow::Result<()> {
     let cache = Cache::open(&cfg.cache, metrics.cache())
         .await
         .with_context(|| format!("cannot open disk cache {}", cfg.cache.disk_dir.display()))?;
-    let origin = Arc::new(OriginClient::new(cfg.origin.clone(), metrics.clone()));
+    let origin = Arc::new(
+        OriginClient::new(cfg.origin.clone(), metrics.clone()).context("[origin] ca_file")?,
+    );
+    origin.check_tls().await.map_err(anyhow::Error::msg)?;
+    let tls = match &cfg.tls {
+        None => None,
+        Some(files) => {
+            let cert = gureum_common::tls::ReloadingCert::new(files.clone())
+                .context("cannot use the TLS certificate")?;
+            let reloads = metrics.tls_reloads.clone();
+            cert.spawn_reloader(Arc::new(move |outcome| {
+                reloads.with_label_values(&[outcome]).inc();
+            }));
+            Some(gureum_common::tls::server_config(cert)?)
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let fetcher = Fetcher::new(Arc::clone(&origin), Arc::clone(&cache), metrics.clone());
     let listener = TcpListener::bind(cfg.listen)
         .await
@@ -49,11 +65,12 @@ pub async fn serve(cfg: EdgeConfig) -> anyhow::Result<()> {
         "gureum-edge ready"
     );
     // Scripts and tests wait for this exact line on stdout.
-    println!("gureum-edge listening on http://{addr}");
+    println!("gureum-edge listening on {scheme}://{addr}");
     std::io::stdout().flush()?;
     gureum_common::server::serve(
         listener,
         EdgeService(edge),
+        tls,
         gureum_common::server::shutdown_signal(),
         Duration::from_secs(10),
     )

@@ -26,6 +26,23 @@ pub enum Command {
     Reindex(StorageArgs),
     /// Ask a running origin to rebuild every missing or corrupt shard (root credentials from env).
     Heal(HealArgs),
+    /// Write a private CA and a server certificate it signed (ca.pem, cert.pem, key.pem) for demos and tests.
+    TlsSelfSigned(TlsSelfSignedArgs),
+}
+
+/// Flags of `tls-self-signed`.
+#[derive(Debug, Args)]
+pub struct TlsSelfSignedArgs {
+    /// Directory to write ca.pem, cert.pem and key.pem into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// A DNS name or IP address the certificate is for; repeat for more
+    /// [default: localhost, 127.0.0.1, ::1].
+    #[arg(long = "name", value_name = "HOST")]
+    pub names: Vec<String>,
+    /// Days the certificates are valid.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
 }
 
 /// Flags of `heal`.
@@ -42,7 +59,7 @@ pub struct HealArgs {
 /// Storage flags shared by `serve` and `reindex`.
 #[derive(Debug, Args, Clone)]
 pub struct StorageArgs {
-    /// TOML file with any of: listen, drives, parity, meta_dir, region, domain, master_key_file.
+    /// TOML file with any of: listen, drives, parity, meta_dir, region, domain, master_key_file, tls_cert, tls_key.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A drive directory; repeat for each drive. Order matters.
@@ -75,6 +92,12 @@ pub struct ServeArgs {
     /// keys [default: META_DIR/master.key, created 0600 at first start].
     #[arg(long, value_name = "PATH")]
     pub master_key_file: Option<PathBuf>,
+    /// PEM certificate chain (leaf first): the listener speaks HTTPS. Needs --tls-key.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Keys accepted in the `--config` TOML file.
@@ -89,6 +112,8 @@ struct FileConfig {
     region: Option<String>,
     domain: Option<String>,
     master_key_file: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 fn read_file(path: &Option<PathBuf>) -> anyhow::Result<FileConfig> {
@@ -131,6 +156,8 @@ pub struct ServeConfig {
     /// Master key file, and whether it may be created (only the default
     /// location is; a named file that is missing is an error).
     pub master_key: (PathBuf, bool),
+    /// Certificate and key of an HTTPS listener (None: plain HTTP).
+    pub tls: Option<gureum_common::tls::TlsFiles>,
 }
 
 fn storage(args: &StorageArgs, file: &FileConfig) -> anyhow::Result<StorageConfig> {
@@ -196,12 +223,25 @@ impl ServeArgs {
             Some(path) => (path, false),
             None => (storage.meta_dir.join("master.key"), true),
         };
+        let cert = self.tls_cert.clone().or_else(|| file.tls_cert.clone());
+        let key = self.tls_key.clone().or_else(|| file.tls_key.clone());
+        let tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some(gureum_common::tls::TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => {
+                anyhow::bail!("--tls-cert needs --tls-key (or tls_key in the config)")
+            }
+            (None, Some(_)) => {
+                anyhow::bail!("--tls-key needs --tls-cert (or tls_cert in the config)")
+            }
+        };
         Ok(ServeConfig {
             storage,
             listen,
             region,
             domain: self.domain.clone().or_else(|| file.domain.clone()),
             master_key,
+            tls,
         })
     }
 }

@@ -34,6 +34,8 @@ pub struct Front {
     pub domain: Option<DomainHost>,
     /// IAM: its query API is served on the same port.
     pub iam: Arc<Iam>,
+    /// Whether the listener speaks TLS (aws:SecureTransport).
+    pub secure: bool,
 }
 
 impl Front {
@@ -59,7 +61,7 @@ impl Front {
     fn cors_rules<B>(&self, req: &Request<B>) -> Vec<CorsRule> {
         self.bucket_of(req)
             .and_then(|b| self.objects.head_bucket(&b).ok())
-            .map(|b| b.config.cors)
+            .map(|b| b.config.cors.clone())
             .unwrap_or_default()
     }
 
@@ -177,7 +179,7 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
                 .map(|p| p.0.ip());
             let started = Instant::now();
             return Box::pin(async move {
-                let resp = crate::iam::api::handle(&front.iam, req, peer, false).await;
+                let resp = crate::iam::api::handle(&front.iam, req, peer, front.secure).await;
                 front
                     .metrics
                     .observe("IAM", resp.status().as_u16(), started.elapsed());

@@ -14,3 +14,4 @@ pub mod objects;
 pub mod s3;
 pub mod server;
 pub mod store;
+pub mod tls_cli;

@@ -30,6 +30,9 @@ fn main() {
                         let creds = server::RootCredentials::from_env()?;
                         gureum_origin::heal_cli::run(&args.endpoint, &args.region, creds).await
                     }
+                    Command::TlsSelfSigned(args) => {
+                        gureum_origin::tls_cli::run(&args.out, &args.names, args.days)
+                    }
                 }
             })
         });

@@ -19,6 +19,8 @@ pub struct Metrics {
     latency: HistogramVec,
     drives_online: IntGauge,
     drives_offline: IntGauge,
+    /// Certificate reloads by outcome (`ok`, `error`).
+    pub tls_reloads: IntCounterVec,
     /// Counters handed to the store.
     pub store: StoreMetrics,
 }
@@ -68,6 +70,14 @@ impl Metrics {
                 "Blocks rebuilt from parity on read",
             )?,
         };
+        let tls_reloads = IntCounterVec::new(
+            Opts::new(
+                "gureum_origin_tls_reloads_total",
+                "TLS certificate reloads (SIGHUP or changed files) by outcome",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(tls_reloads.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(drives_online.clone()))?;
@@ -78,6 +88,7 @@ impl Metrics {
             latency,
             drives_online,
             drives_offline,
+            tls_reloads,
             store,
         })
     }

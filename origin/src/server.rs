@@ -100,7 +100,7 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
     builder.set_validation(GureumNames);
     builder.set_route(GureumRoute::new(Arc::clone(&objects), Arc::clone(&authz)));
     builder.set_auth(IamAuth(Arc::clone(&iam)));
-    builder.set_access(PolicyAccess::new(authz, false));
+    builder.set_access(PolicyAccess::new(authz, cfg.tls.is_some()));
     let domain = match &cfg.domain {
         Some(d) => {
             let parse = || {
@@ -112,8 +112,22 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
         }
         None => None,
     };
+    let tls = match &cfg.tls {
+        None => None,
+        Some(files) => {
+            let cert = gureum_common::tls::ReloadingCert::new(files.clone())
+                .context("cannot use the TLS certificate")?;
+            let reloads = metrics.tls_reloads.clone();
+            cert.spawn_reloader(Arc::new(move |outcome| {
+                reloads.with_label_values(&[outcome]).inc();
+            }));
+            Some(gureum_common::tls::server_config(cert)?)
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let front = Front {
         s3: builder.build(),
+        secure: tls.is_some(),
         metrics,
         objects,
         domain,
@@ -125,12 +139,13 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data, parity, "gureum-origin ready");
     // Scripts and tests wait for this exact line on stdout.
-    println!("gureum-origin listening on http://{addr}");
+    println!("gureum-origin listening on {scheme}://{addr}");
     use std::io::Write;
     std::io::stdout().flush()?;
     gureum_common::server::serve(
         listener,
         OriginService(Arc::new(front)),
+        tls,
         gureum_common::server::shutdown_signal(),
         Duration::from_secs(10),
     )

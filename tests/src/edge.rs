@@ -17,7 +17,7 @@ use crate::process::{LogTail, kill9, spawn_server, workspace_bin};
 use crate::{Origin, RawResponse, raw_http};
 
 /// The line the edge prints on stdout once it accepts connections.
-pub const EDGE_READY_PREFIX: &str = "gureum-edge listening on http://";
+pub const EDGE_READY_PREFIX: &str = "gureum-edge listening on ";
 const EDGE_LOG_LINES: usize = 300;
 
 /// Path of the `gureum-edge` binary (`$GUREUM_EDGE_BIN` overrides).
@@ -67,6 +67,10 @@ pub struct EdgeOptions {
     pub admin_token: Option<String>,
     /// Origin URL override (e.g. a fault-injecting proxy); default: the origin's.
     pub origin_url: Option<String>,
+    /// `[origin] ca_file`: the CA an HTTPS origin is verified against.
+    pub origin_ca_file: Option<PathBuf>,
+    /// `[tls] cert_file`, `key_file`: the edge listens on HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl EdgeOptions {
@@ -79,6 +83,8 @@ impl EdgeOptions {
             public_url: None,
             admin_token: Some("test-admin-token".into()),
             origin_url: None,
+            origin_ca_file: None,
+            tls: None,
         }
     }
 }
@@ -91,6 +97,7 @@ pub struct Edge {
     creds: (String, String),
     child: Option<Child>,
     addr: Option<SocketAddr>,
+    scheme: &'static str,
     log: LogTail,
 }
 
@@ -108,6 +115,7 @@ impl Edge {
             creds: origin.creds(),
             child: None,
             addr: None,
+            scheme: "http",
             log: LogTail::new(EDGE_LOG_LINES),
         };
         edge.spawn();
@@ -126,11 +134,15 @@ impl Edge {
         let o = &self.opts;
         let mut t = format!(
             "listen = \"127.0.0.1:0\"\n[origin]\nurl = \"{}\"\naccess_key = \"{}\"\n\
-             secret_key = \"{}\"\nregion = \"us-east-1\"\n[cache]\nmemory_bytes = {}\n\
+             secret_key = \"{}\"\nregion = \"us-east-1\"\n{}[cache]\nmemory_bytes = {}\n\
              disk_dir = \"{}\"\ndisk_bytes = {}\n[fallback]\nmode = \"{}\"\n",
             self.origin_url,
             self.creds.0,
             self.creds.1,
+            o.origin_ca_file
+                .as_ref()
+                .map(|p| format!("ca_file = {:?}\n", p.display().to_string()))
+                .unwrap_or_default(),
             o.memory_bytes,
             self.disk_dir().display(),
             o.disk_bytes,
@@ -138,6 +150,13 @@ impl Edge {
         );
         if let Some(u) = &o.public_url {
             t.push_str(&format!("public_url = \"{u}\"\n"));
+        }
+        if let Some((cert, key)) = &o.tls {
+            t.push_str(&format!(
+                "[tls]\ncert_file = {:?}\nkey_file = {:?}\n",
+                cert.display().to_string(),
+                key.display().to_string()
+            ));
         }
         if let Some(tok) = &o.admin_token {
             t.push_str(&format!("[admin]\ntoken = \"{tok}\"\n"));
@@ -164,8 +183,10 @@ impl Edge {
                 "RUST_LOG",
                 std::env::var("GUREUM_TEST_EDGE_LOG").unwrap_or_else(|_| "info".into()),
             );
-        let (child, addr) = spawn_server(&mut cmd, "gureum-edge", EDGE_READY_PREFIX, &self.log);
+        let (child, addr, scheme) =
+            spawn_server(&mut cmd, "gureum-edge", EDGE_READY_PREFIX, &self.log);
         self.addr = Some(addr);
+        self.scheme = scheme;
         self.child = Some(child);
     }
 
@@ -192,7 +213,7 @@ impl Edge {
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr())
+        format!("{}://{}", self.scheme, self.addr())
     }
 
     pub fn log_tail(&self) -> String {

@@ -32,6 +32,7 @@ pub mod origin;
 pub mod process;
 pub mod raw;
 pub mod s3;
+pub mod tls;
 
 pub use fixtures::*;
 pub use origin::*;

@@ -18,7 +18,7 @@ use crate::process::{LogTail, kill9, spawn_server, workspace_bin};
 use crate::raw::{Payload, RawResponse, raw_http, sigv4_headers};
 
 /// The line the origin prints on stdout once it accepts connections.
-pub const READY_PREFIX: &str = "gureum-origin listening on http://";
+pub const READY_PREFIX: &str = "gureum-origin listening on ";
 /// Lines of server output kept for failure reports.
 const LOG_TAIL_LINES: usize = 200;
 
@@ -60,6 +60,7 @@ pub struct Origin {
     secret_key: String,
     child: Option<Child>,
     addr: Option<SocketAddr>,
+    scheme: &'static str,
     log: LogTail,
     starts: usize,
 }
@@ -103,6 +104,7 @@ impl Origin {
             secret_key,
             child: None,
             addr: None,
+            scheme: "http",
             log: LogTail::new(LOG_TAIL_LINES),
             starts: 0,
         }
@@ -151,8 +153,10 @@ impl Origin {
         self.log
             .push(format!("=== harness: start #{} ===", self.starts));
         let mut cmd = self.serve_command();
-        let (child, addr) = spawn_server(&mut cmd, "gureum-origin", READY_PREFIX, &self.log);
+        let (child, addr, scheme) =
+            spawn_server(&mut cmd, "gureum-origin", READY_PREFIX, &self.log);
         self.addr = Some(addr);
+        self.scheme = scheme;
         self.child = Some(child);
     }
 
@@ -210,7 +214,7 @@ impl Origin {
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr())
+        format!("{}://{}", self.scheme, self.addr())
     }
 
     /// Root credentials `(access key, secret key)`.

@@ -96,15 +96,15 @@ fn drain(
 }
 
 /// Spawns `cmd` with its output drained into `log` and waits until it
-/// prints `ready_prefix` followed by `host:port`; returns the child and
-/// that address. Panics (after killing it) with the output when it exits
+/// prints `ready_prefix` followed by `http://host:port` or
+/// `https://host:port`; returns the child, that address and the scheme. Panics (after killing it) with the output when it exits
 /// or stays silent for [`READY_TIMEOUT`].
 pub fn spawn_server(
     cmd: &mut Command,
     name: &str,
     ready_prefix: &str,
     log: &LogTail,
-) -> (Child, SocketAddr) {
+) -> (Child, SocketAddr, &'static str) {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -120,11 +120,18 @@ pub fn spawn_server(
     );
     drain(stderr, log.clone(), format!("{name} stderr"), None);
     match rx.recv_timeout(READY_TIMEOUT) {
-        Ok(hostport) => {
+        Ok(url) => {
+            let (scheme, hostport) = if let Some(rest) = url.strip_prefix("https://") {
+                ("https", rest)
+            } else if let Some(rest) = url.strip_prefix("http://") {
+                ("http", rest)
+            } else {
+                panic!("{name} ready line {url:?}: no http:// or https://")
+            };
             let addr: SocketAddr = hostport
                 .parse()
                 .unwrap_or_else(|e| panic!("{name} ready line address {hostport:?}: {e}"));
-            (child, addr)
+            (child, addr, scheme)
         }
         Err(e) => {
             let _ = child.kill();

@@ -2,8 +2,10 @@
 //! two ways out. [`OriginClient::signed`] signs with the edge's own
 //! credentials (SigV4, UNSIGNED-PAYLOAD) for cache fills; [`OriginClient::forward`]
 //! sends a client's request as it came, never adding the edge's
-//! credentials. Maps transport failures to 502/504 errors; knows nothing
-//! about caching.
+//! credentials. Speaks HTTPS to an `https://` origin, verifying it against
+//! `[origin] ca_file` or the system roots — never falling back to plain
+//! HTTP. Maps transport failures to 502/504 errors; knows nothing about
+//! caching.
 
 use std::time::Duration;
 
@@ -13,6 +15,7 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -85,20 +88,36 @@ pub fn query_value(v: &str) -> String {
 
 /// The origin client.
 pub struct OriginClient {
-    http: Client<HttpConnector, OriginBody>,
+    http: Client<HttpsConnector<HttpConnector>, OriginBody>,
     cfg: OriginConfig,
     /// The edge's own credentials (never used for forwarded requests).
     signer: Signer,
+    /// TLS toward an https:// origin (the startup check uses it too).
+    tls: std::sync::Arc<rustls::ClientConfig>,
     metrics: Metrics,
 }
 
 impl OriginClient {
-    /// A client for `cfg`.
-    pub fn new(cfg: OriginConfig, metrics: Metrics) -> Self {
+    /// A client for `cfg`; fails when `[origin] ca_file` is unusable.
+    pub fn new(cfg: OriginConfig, metrics: Metrics) -> Result<Self, gureum_common::tls::TlsError> {
         let mut conn = HttpConnector::new();
         // Without it small origin responses stall ~40 ms on delayed ACKs.
         conn.set_nodelay(true);
         conn.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        conn.enforce_http(false);
+        let roots = if cfg.base_url.starts_with("https://") {
+            gureum_common::tls::client_roots(cfg.ca_file.as_deref())?
+        } else {
+            rustls::RootCertStore::empty()
+        };
+        // HTTP/1.1 only: fills stream big bodies, and a pool of
+        // connections keeps one slow fill from holding up the others.
+        let tls = gureum_common::tls::client_config(roots)?;
+        let conn = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(conn);
         let http = Client::builder(TokioExecutor::new())
             // Warm connections save a handshake on every cold miss; the
             // change-feed long-polls keep at least one busy anyway.
@@ -106,15 +125,69 @@ impl OriginClient {
             .pool_max_idle_per_host(256)
             .build(conn);
         let signer = Signer::s3(&cfg.access_key, &cfg.secret_key, &cfg.region);
-        OriginClient {
+        Ok(OriginClient {
             http,
             cfg,
             signer,
+            tls: std::sync::Arc::new(tls),
             metrics,
+        })
+    }
+
+    /// For an HTTPS origin, whether its certificate verifies: one TLS
+    /// handshake with the client's own configuration. An origin that is
+    /// down is not an error here (the edge serves from cache and retries);
+    /// a certificate that does not verify is, with the reason and what to
+    /// set.
+    pub async fn check_tls(&self) -> Result<(), String> {
+        if !self.cfg.base_url.starts_with("https://") {
+            return Ok(());
+        }
+        let authority: http::uri::Authority = self
+            .cfg
+            .authority
+            .parse()
+            .map_err(|e| format!("origin.url: {e}"))?;
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let port = authority.port_u16().unwrap_or(443);
+        let name = rustls::pki_types::ServerName::try_from(host.to_string())
+            .map_err(|e| format!("origin.url host {host:?}: {e}"))?;
+        let unreachable = |err: &dyn std::fmt::Display| {
+            tracing::warn!(origin = %self.cfg.base_url, %err, "origin not reachable at start");
+            Ok(())
+        };
+        let tcp = match tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            tokio::net::TcpStream::connect((host, port)),
+        )
+        .await
+        {
+            Ok(Ok(tcp)) => tcp,
+            Ok(Err(err)) => return unreachable(&err),
+            Err(_) => return unreachable(&"connect timed out"),
+        };
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::clone(&self.tls));
+        match tokio::time::timeout(Duration::from_secs(5), connector.connect(name, tcp)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(err)) => match err
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<rustls::Error>())
+            {
+                Some(tls) => Err(format!(
+                    "TLS verification of origin {} failed: {tls}; set [origin] ca_file to \
+                     the CA that signed its certificate",
+                    self.cfg.base_url
+                )),
+                None => unreachable(&err),
+            },
+            Err(_) => unreachable(&"TLS handshake timed out"),
         }
     }
 
-    /// `http://host:port` of the origin.
+    /// `http://host:port` (or `https://`) of the origin.
     pub fn base_url(&self) -> &str {
         &self.cfg.base_url
     }

@@ -93,7 +93,7 @@ impl Authorizer {
         let principal = self.iam.principal(identity.as_ref());
         Caller {
             identity,
-            principal: Arc::new(principal),
+            principal,
             keys: Arc::new(keys),
         }
     }
@@ -135,17 +135,14 @@ impl Authorizer {
             return true;
         }
         let resource = resource_arn(ask.on, ask.bucket, ask.key);
-        let config: Option<BucketConfig> = if ask.bucket.is_empty() {
+        let record = if ask.bucket.is_empty() {
             None
         } else {
-            self.objects.head_bucket(ask.bucket).ok().map(|b| b.config)
+            self.objects.head_bucket(ask.bucket).ok()
         };
-        let block = config
-            .as_ref()
-            .map(BucketConfig::access_block)
-            .unwrap_or_default();
+        let config: Option<&BucketConfig> = record.as_ref().map(|b| &b.config);
+        let block = config.map(BucketConfig::access_block).unwrap_or_default();
         let bucket_policy = config
-            .as_ref()
             .and_then(|c| c.policy.as_deref())
             .and_then(|text| self.bucket_policy(ask.bucket, text))
             // RestrictPublicBuckets: a public policy lets in only the

@@ -88,6 +88,9 @@ struct View {
     keys: HashMap<String, KeyEntry>,
     /// Parsed identity policies per user name.
     policies: HashMap<String, Arc<Vec<Arc<Policy>>>>,
+    /// Policy-language principals per user name (built once, not per
+    /// request).
+    principals: HashMap<String, Arc<Principal>>,
 }
 
 /// The IAM state of a running origin.
@@ -102,9 +105,26 @@ pub struct Iam {
     writer: tokio::sync::Mutex<()>,
     /// When each access key was last used: (unix secs, service, region).
     last_used: RwLock<HashMap<String, (i64, String, String)>>,
+    root_principal: Arc<Principal>,
+    anonymous: Arc<Principal>,
 }
 
-fn build_view(generation: u64, state: IamState, master: &MasterKey) -> Result<View, IamError> {
+fn user_principal(account: &Account, name: &str, user_id: &str, path: &str) -> Principal {
+    Principal::User {
+        account: account.id.clone(),
+        name: name.to_owned(),
+        arn: account.user_arn(path, name),
+        user_id: user_id.to_owned(),
+        canonical_id: Some(account.canonical_id.clone()),
+    }
+}
+
+fn build_view(
+    generation: u64,
+    state: IamState,
+    master: &MasterKey,
+    account: &Account,
+) -> Result<View, IamError> {
     let mut keys = HashMap::new();
     for (id, k) in &state.keys {
         if !k.active {
@@ -131,7 +151,12 @@ fn build_view(generation: u64, state: IamState, master: &MasterKey) -> Result<Vi
         );
     }
     let mut policies = HashMap::new();
+    let mut principals = HashMap::new();
     for u in state.users.values() {
+        principals.insert(
+            u.name.clone(),
+            Arc::new(user_principal(account, &u.name, &u.user_id, &u.path)),
+        );
         let mut parsed = Vec::new();
         for (name, doc) in state.documents_of(u) {
             match Policy::parse(doc, PolicyKind::Identity) {
@@ -148,6 +173,7 @@ fn build_view(generation: u64, state: IamState, master: &MasterKey) -> Result<Vi
         state: Arc::new(state),
         keys,
         policies,
+        principals,
     })
 }
 
@@ -174,8 +200,12 @@ impl Iam {
             }
             None => (0, IamState::new()),
         };
-        let view = build_view(generation, state, &master)?;
+        let view = build_view(generation, state, &master, &account)?;
+        let root_principal =
+            Arc::new(Principal::root(&account.id).with_canonical_id(&account.canonical_id));
         Ok(Iam {
+            root_principal,
+            anonymous: Arc::new(Principal::Anonymous),
             objects,
             master,
             account,
@@ -227,22 +257,18 @@ impl Iam {
     }
 
     /// The policy-language principal of an identity.
-    pub fn principal(&self, identity: Option<&Identity>) -> Principal {
+    pub fn principal(&self, identity: Option<&Identity>) -> Arc<Principal> {
         match identity {
-            None => Principal::Anonymous,
-            Some(Identity::Root) => {
-                Principal::root(&self.account.id).with_canonical_id(&self.account.canonical_id)
-            }
+            None => Arc::clone(&self.anonymous),
+            Some(Identity::Root) => Arc::clone(&self.root_principal),
             Some(Identity::User {
                 name,
                 user_id,
                 path,
-            }) => Principal::User {
-                account: self.account.id.clone(),
-                name: name.clone(),
-                arn: self.account.user_arn(path, name),
-                user_id: user_id.clone(),
-                canonical_id: Some(self.account.canonical_id.clone()),
+            }) => match self.view().principals.get(name) {
+                Some(p) => Arc::clone(p),
+                // A user deleted since its key was resolved.
+                None => Arc::new(user_principal(&self.account, name, user_id, path)),
             },
         }
     }
@@ -261,6 +287,17 @@ impl Iam {
             return;
         }
         let now = crate::objects::now_ms() / 1000;
+        // Most uses repeat the last one within the same second: a shared
+        // read lock then, so concurrent requests of one key do not queue.
+        if self
+            .last_used
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(access_key)
+            .is_some_and(|(t, s, r)| *t == now && s == service && r == region)
+        {
+            return;
+        }
         let mut m = self.last_used.write().unwrap_or_else(|e| e.into_inner());
         m.insert(
             access_key.to_string(),
@@ -292,7 +329,7 @@ impl Iam {
         let generation = current.generation + 1;
         let body = serde_json::to_value(&next).map_err(|e| IamError::Internal(e.to_string()))?;
         self.objects.write_system_doc(DOC, generation, body).await?;
-        let view = build_view(generation, next, &self.master)?;
+        let view = build_view(generation, next, &self.master, &self.account)?;
         *self.view.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(view);
         Ok(out)
     }

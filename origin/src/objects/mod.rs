@@ -67,6 +67,8 @@ pub struct Objects {
     /// an edge's cold miss asks for them beside its HEAD, and reading them
     /// from a drive's `meta.json` made that the slower of the two.
     hashes: moka::sync::Cache<String, Arc<Vec<String>>>,
+    /// Bucket records, read once per change.
+    buckets: bucket::BucketCache,
 }
 
 /// Bytes of block hashes kept in memory (~2M blocks, i.e. ~2 TiB of objects).
@@ -96,6 +98,7 @@ impl Objects {
                     u32::try_from(k.len() + v.len() * 64 + 64).unwrap_or(u32::MAX)
                 })
                 .build(),
+            buckets: bucket::BucketCache::default(),
         }
     }
 
@@ -476,7 +479,9 @@ impl Objects {
             .map(rows::bucket_row)
             .collect::<Result<Vec<_>, _>>()?;
         let versions: Vec<_> = scan.versions.iter().map(version_row).collect();
-        let stale = self.index.replace_all(&rows, &versions).await?;
+        let replaced = self.index.replace_all(&rows, &versions).await;
+        self.buckets.forget_all();
+        let stale = replaced?;
         for v in stale {
             // A null version replaced before a crash could delete it.
             if let Err(err) = self

@@ -111,8 +111,9 @@ impl GureumS3 {
         let Some(acl) = self.requested_acl(canned, grants)? else {
             return Ok(None);
         };
-        let config = self.objects.head_bucket(bucket)?.config;
-        check_bucket_takes(&config, &acl)?;
+        let bucket_rec = self.objects.head_bucket(bucket)?;
+        let config = &bucket_rec.config;
+        check_bucket_takes(config, &acl)?;
         Ok(Some(acl))
     }
 
@@ -203,8 +204,9 @@ pub(super) fn get_bucket_acl(
     s3: &GureumS3,
     req: S3Request<GetBucketAclInput>,
 ) -> S3Result<S3Response<GetBucketAclOutput>> {
-    let config = s3.objects.head_bucket(&req.input.bucket)?.config;
-    let acl = match config.acl {
+    let bucket_rec = s3.objects.head_bucket(&req.input.bucket)?;
+    let config = &bucket_rec.config;
+    let acl = match config.acl.clone() {
         Some(acl) if !config.acls_disabled() => acl,
         _ => s3.default_acl(),
     };
@@ -220,7 +222,8 @@ pub(super) async fn put_bucket_acl(
     req: S3Request<PutBucketAclInput>,
 ) -> S3Result<S3Response<PutBucketAclOutput>> {
     let i = req.input;
-    let config = s3.objects.head_bucket(&i.bucket)?.config;
+    let bucket_rec = s3.objects.head_bucket(&i.bucket)?;
+    let config = &bucket_rec.config;
     let grants = GrantHeaders {
         full_control: i.grant_full_control.as_deref(),
         read: i.grant_read.as_deref(),
@@ -233,7 +236,7 @@ pub(super) async fn put_bucket_acl(
         &grants,
         i.access_control_policy,
     )?;
-    check_bucket_takes(&config, &acl)?;
+    check_bucket_takes(config, &acl)?;
     s3.objects
         .update_bucket_config(&i.bucket, |c| c.acl = Some(acl))
         .await?;
@@ -245,7 +248,8 @@ pub(super) fn get_object_acl(
     req: S3Request<GetObjectAclInput>,
 ) -> S3Result<S3Response<GetObjectAclOutput>> {
     let i = req.input;
-    let config = s3.objects.head_bucket(&i.bucket)?.config;
+    let bucket_rec = s3.objects.head_bucket(&i.bucket)?;
+    let config = &bucket_rec.config;
     let info = s3
         .objects
         .head_object(&i.bucket, &i.key, i.version_id.as_deref())?;
@@ -266,7 +270,8 @@ pub(super) async fn put_object_acl(
     req: S3Request<PutObjectAclInput>,
 ) -> S3Result<S3Response<PutObjectAclOutput>> {
     let i = req.input;
-    let config = s3.objects.head_bucket(&i.bucket)?.config;
+    let bucket_rec = s3.objects.head_bucket(&i.bucket)?;
+    let config = &bucket_rec.config;
     let grants = GrantHeaders {
         full_control: i.grant_full_control.as_deref(),
         read: i.grant_read.as_deref(),
@@ -279,7 +284,7 @@ pub(super) async fn put_object_acl(
         &grants,
         i.access_control_policy,
     )?;
-    check_bucket_takes(&config, &acl)?;
+    check_bucket_takes(config, &acl)?;
     s3.objects
         .set_object_acl(&i.bucket, &i.key, i.version_id.as_deref(), acl)
         .await?;

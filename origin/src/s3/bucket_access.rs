@@ -61,7 +61,8 @@ pub(super) async fn put_bucket_policy(
     req: S3Request<PutBucketPolicyInput>,
 ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
     let i = req.input;
-    let config = s3.objects.head_bucket(&i.bucket)?.config;
+    let bucket_rec = s3.objects.head_bucket(&i.bucket)?;
+    let config = &bucket_rec.config;
     if i.policy.len() > MAX_POLICY {
         return Err(malformed_policy("Policies must be less than 20 KB"));
     }
@@ -82,8 +83,9 @@ pub(super) fn get_bucket_policy(
     s3: &GureumS3,
     req: S3Request<GetBucketPolicyInput>,
 ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
-    let config = s3.objects.head_bucket(&req.input.bucket)?.config;
-    let policy = config.policy.ok_or_else(no_policy)?;
+    let bucket_rec = s3.objects.head_bucket(&req.input.bucket)?;
+    let config = &bucket_rec.config;
+    let policy = config.policy.clone().ok_or_else(no_policy)?;
     Ok(S3Response::new(GetBucketPolicyOutput {
         policy: Some(policy),
     }))
@@ -113,8 +115,9 @@ pub(super) fn get_bucket_policy_status(
     req: S3Request<GetBucketPolicyStatusInput>,
 ) -> S3Result<S3Response<GetBucketPolicyStatusOutput>> {
     let bucket = req.input.bucket;
-    let config = s3.objects.head_bucket(&bucket)?.config;
-    let text = config.policy.ok_or_else(no_policy)?;
+    let bucket_rec = s3.objects.head_bucket(&bucket)?;
+    let config = &bucket_rec.config;
+    let text = config.policy.clone().ok_or_else(no_policy)?;
     let public = Policy::parse(&text, PolicyKind::Bucket { bucket: &bucket })
         .map(|p| p.is_public())
         .unwrap_or(false);
@@ -147,7 +150,8 @@ pub(super) fn get_public_access_block(
     s3: &GureumS3,
     req: S3Request<GetPublicAccessBlockInput>,
 ) -> S3Result<S3Response<GetPublicAccessBlockOutput>> {
-    let config = s3.objects.head_bucket(&req.input.bucket)?.config;
+    let bucket_rec = s3.objects.head_bucket(&req.input.bucket)?;
+    let config = &bucket_rec.config;
     let b = config.public_access_block.ok_or_else(|| {
         not_found(
             "NoSuchPublicAccessBlockConfiguration",
@@ -199,7 +203,8 @@ pub(super) async fn put_bucket_ownership_controls(
         ));
     };
     let value = ownership_value(rule.object_ownership.as_str())?;
-    let config = s3.objects.head_bucket(&i.bucket)?.config;
+    let bucket_rec = s3.objects.head_bucket(&i.bucket)?;
+    let config = &bucket_rec.config;
     if value == "BucketOwnerEnforced"
         && config
             .acl
@@ -223,8 +228,9 @@ pub(super) fn get_bucket_ownership_controls(
     s3: &GureumS3,
     req: S3Request<GetBucketOwnershipControlsInput>,
 ) -> S3Result<S3Response<GetBucketOwnershipControlsOutput>> {
-    let config = s3.objects.head_bucket(&req.input.bucket)?.config;
-    let value = config.ownership.ok_or_else(|| {
+    let bucket_rec = s3.objects.head_bucket(&req.input.bucket)?;
+    let config = &bucket_rec.config;
+    let value = config.ownership.clone().ok_or_else(|| {
         not_found(
             "OwnershipControlsNotFoundError",
             "The bucket ownership controls were not found",

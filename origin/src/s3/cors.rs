@@ -165,6 +165,7 @@ pub(super) fn get_bucket_cors(
     let rules = rec
         .config
         .cors
+        .clone()
         .into_iter()
         .map(|r| CORSRule {
             id: r.id,

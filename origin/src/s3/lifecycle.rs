@@ -168,7 +168,14 @@ pub(super) fn get_bucket_lifecycle_configuration(
         ));
     }
     Ok(S3Response::new(GetBucketLifecycleConfigurationOutput {
-        rules: Some(rec.config.lifecycle.into_iter().map(from_rule).collect()),
+        rules: Some(
+            rec.config
+                .lifecycle
+                .iter()
+                .cloned()
+                .map(from_rule)
+                .collect(),
+        ),
         ..Default::default()
     }))
 }
