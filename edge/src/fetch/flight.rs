@@ -55,7 +55,7 @@ where
     where
         F: Future<Output = Result<T, EdgeError>> + Send + 'static,
     {
-        self.inner.start(key, |_| make()).done.await
+        self.inner.start(key, || None, |_| make()).done.await
     }
 }
 
@@ -103,13 +103,29 @@ where
 {
     /// Starts `make(sender)` as its own task unless a run for `key` is
     /// already going, and returns that run.
-    pub fn start<F>(&self, key: K, make: impl FnOnce(oneshot::Sender<E>) -> F) -> EarlyRun<E, T>
+    ///
+    /// `settled` is asked first, under the same lock a run takes to leave
+    /// the map: a caller that missed a run finishing between its own look
+    /// at the cache and this call gets the run's result from there instead
+    /// of starting a second run.
+    pub fn start<F>(
+        &self,
+        key: K,
+        settled: impl FnOnce() -> Option<T>,
+        make: impl FnOnce(oneshot::Sender<E>) -> F,
+    ) -> EarlyRun<E, T>
     where
         F: Future<Output = Result<T, EdgeError>> + Send + 'static,
     {
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(run) = running.get(&key) {
             return run.clone();
+        }
+        if let Some(done) = settled() {
+            return EarlyRun {
+                early: futures::future::ready(None).boxed().shared(),
+                done: futures::future::ready(Ok(done)).boxed().shared(),
+            };
         }
         let (tx, rx) = oneshot::channel();
         let work = make(tx);

@@ -97,8 +97,9 @@ impl Fetcher {
     pub fn start_load(self: &Arc<Self>, bucket: &str, key: &str) -> Loading {
         let this = Arc::clone(self);
         let (b, k) = (bucket.to_string(), key.to_string());
+        let settled = || self.cache.lookup(bucket, key).map(MetaOutcome::Cached);
         self.loads
-            .start((b.clone(), k.clone()), move |early| async move {
+            .start((b.clone(), k.clone()), settled, move |early| async move {
                 let started = Instant::now();
                 let fetched = meta::fetch_meta(&this.origin, &b, &k, Some(early)).await?;
                 Ok(this.install(fetched, started))
