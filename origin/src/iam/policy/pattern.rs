@@ -191,6 +191,9 @@ impl Pattern {
     /// compares characters case-insensitively, as AWS does for actions.
     pub(super) fn glob(&self, input: &str, fold: bool, ctx: &dyn Resolve) -> bool {
         if self.vars == 0 {
+            if !fold && let Some(hit) = self.simple_glob(input) {
+                return hit;
+            }
             return self.glob_with(&[], input, fold);
         }
         self.resolve(ctx)
@@ -216,6 +219,21 @@ impl Pattern {
         } else {
             chars.eq(input.chars())
         }
+    }
+
+    /// The shapes most policies use (`arn:…:bucket/*`, `*bot*`, an exact
+    /// ARN) answered with one string comparison instead of the general
+    /// matcher; `None` for any other shape.
+    fn simple_glob(&self, input: &str) -> Option<bool> {
+        Some(match self.tokens.as_slice() {
+            [] => input.is_empty(),
+            [Token::Star] => true,
+            [Token::Lit(a)] => input == a,
+            [Token::Lit(a), Token::Star] => input.starts_with(a.as_str()),
+            [Token::Star, Token::Lit(a)] => input.ends_with(a.as_str()),
+            [Token::Star, Token::Lit(a), Token::Star] => input.contains(a.as_str()),
+            _ => return None,
+        })
     }
 
     /// The unit at `pos`, skipping exhausted literal tokens; `None` at end.
