@@ -51,6 +51,9 @@ pub enum EdgeError {
         /// Object size.
         size: u64,
     },
+    /// A request the origin would refuse with 400 (e.g. a malformed Range).
+    #[error("{0}")]
+    InvalidArgument(Arc<str>),
     /// A bug or a local resource failure.
     #[error("internal error: {0}")]
     Internal(Arc<str>),
@@ -78,6 +81,7 @@ impl EdgeError {
             EdgeError::OriginStatus { status, .. } => *status,
             EdgeError::NoSuchKey => StatusCode::NOT_FOUND,
             EdgeError::InvalidRange { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            EdgeError::InvalidArgument(_) => StatusCode::BAD_REQUEST,
             EdgeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -93,6 +97,7 @@ impl EdgeError {
             EdgeError::OriginStatus { .. } => "OriginError",
             EdgeError::NoSuchKey => "NoSuchKey",
             EdgeError::InvalidRange { .. } => "InvalidRange",
+            EdgeError::InvalidArgument(_) => "InvalidArgument",
             EdgeError::Internal(_) => "InternalError",
         }
     }

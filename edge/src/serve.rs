@@ -54,6 +54,18 @@ pub async fn object(
             ctx.metrics,
         )
     };
+    // A Range the origin would refuse is refused before anything else,
+    // as the origin parses it before looking at the object.
+    let raw_range = parts.headers.get(header::RANGE);
+    if let Some(raw) = raw_range
+        && raw.to_str().map_or(true, |r| {
+            range::resolve(Some(r), u64::MAX) == Span::Malformed
+        })
+    {
+        let shown = String::from_utf8_lossy(raw.as_bytes()).into_owned();
+        let err = EdgeError::InvalidArgument(format!("invalid header: range: {shown:?}").into());
+        return fail(&err, CacheStatus::Miss);
+    }
     // Metadata: fresh, revalidated, stale-if-error, or loaded.
     let mut stale_cause = None;
     // Set when a miss answers from the origin's HEAD before the block
@@ -137,6 +149,11 @@ pub async fn object(
         Span::Part { start, end } => (start, end, true),
         Span::Unsatisfiable => {
             return fail(&EdgeError::InvalidRange { size: meta.size }, status);
+        }
+        // Refused above; kept for completeness of the match.
+        Span::Malformed => {
+            let err = EdgeError::InvalidArgument("invalid header: range".into());
+            return fail(&err, status);
         }
     };
     let has_body = !head && meta.size > 0;

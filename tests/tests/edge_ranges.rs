@@ -116,3 +116,64 @@ async fn ranges_match_the_origin() {
     assert_eq!(whole.header("x-cache"), Some("HIT"));
     assert!(whole.body == data);
 }
+
+fn error_code(r: &RawResponse) -> Option<String> {
+    let t = r.text();
+    let start = t.find("<Code>")? + "<Code>".len();
+    let len = t.get(start..)?.find("</Code>")?;
+    t.get(start..start + len).map(str::to_string)
+}
+
+/// Bad Range headers get the same answer through the edge as from the
+/// origin (status and S3 error code), cold and cached alike, and never a
+/// 200 with the whole body.
+#[tokio::test]
+async fn bad_ranges_get_the_origins_answer() {
+    let origin = Origin::start(4);
+    let c = origin.client();
+    create_bucket(&c, "media").await;
+    let data = random_bytes(4, 3000);
+    put_bytes(&c, "media", "video/a.bin", &data).await;
+    let edge = Edge::start(
+        &origin,
+        EdgeOptions::new(vec![Dist::new("media", "video/")]),
+    );
+    let path = "/media/video/a.bin";
+    let cases = [
+        "bytes=5-2",
+        "bytes=0-1,4-5",
+        "items=0-1",
+        "bytes=abc",
+        "bytes= 1-2",
+        "bytes=1-2-3",
+        "bytes=-0",
+        "bytes=3000-",
+        "bytes=9000-9999",
+    ];
+    for round in ["cold", "cached"] {
+        for range in cases {
+            let from_edge = edge.get(path, &[("range", range)]).await;
+            let from_origin = origin.signed("GET", path, &[("range", range)], b"").await;
+            assert!(
+                from_origin.status == 400 || from_origin.status == 416,
+                "{range}: origin said {}",
+                from_origin.status
+            );
+            assert_eq!(
+                from_edge.status,
+                from_origin.status,
+                "{round} {range}: {}",
+                from_edge.text()
+            );
+            assert_eq!(
+                error_code(&from_edge),
+                error_code(&from_origin),
+                "{round} {range}"
+            );
+        }
+        // Warm the cache for the second round.
+        let whole = edge.get(path, &[]).await;
+        assert_eq!(whole.status, 200);
+        assert!(whole.body == data);
+    }
+}
