@@ -48,6 +48,10 @@ pub struct EdgeService(pub Arc<Edge>);
 fn local(mut resp: Response<EdgeBody>) -> Response<EdgeBody> {
     resp.headers_mut()
         .insert("x-cache", HeaderValue::from_static("BYPASS"));
+    resp.headers_mut().insert(
+        "cache-status",
+        HeaderValue::from_static("gureum-edge; detail=local"),
+    );
     resp
 }
 

@@ -1,6 +1,7 @@
 //! Response building shared by every handler: the body type, the cache
-//! status behind `X-Cache` (and its metric), error documents, and the
-//! hop-by-hop header rules of a proxy. Decides nothing about caching.
+//! status behind `X-Cache` (and its metric) and RFC 9211 `Cache-Status`,
+//! error documents, and the hop-by-hop header rules of a proxy. Decides
+//! nothing about caching.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
@@ -48,6 +49,81 @@ impl CacheStatus {
             CacheStatus::Stale => "stale",
             CacheStatus::Bypass => "bypass",
         }
+    }
+}
+
+/// Cache name in `Cache-Status` (contract).
+pub const CACHE_NAME: &str = "gureum-edge";
+
+/// What the cache did, in RFC 9211 `Cache-Status` terms, beyond the
+/// [`CacheStatus`] of `X-Cache`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forwarded {
+    /// `fwd=`: why the origin was asked (`uri-miss`, `miss`, `stale`,
+    /// `bypass`); None when it was not.
+    pub reason: Option<&'static str>,
+    /// `fwd-status=`: the status the origin answered with.
+    pub status: Option<u16>,
+    /// `stored`: the response was stored in the cache.
+    pub stored: bool,
+    /// `collapsed`: the request joined a fetch already in flight.
+    pub collapsed: bool,
+    /// `ttl=`: freshness left, seconds (negative once stale).
+    pub ttl: Option<i64>,
+    /// `detail=`: more about the answer (`stale-if-error`, `local`).
+    pub detail: Option<&'static str>,
+}
+
+impl Forwarded {
+    /// What `status` alone says, for handlers that know no more.
+    pub fn of(status: CacheStatus, resp_status: StatusCode) -> Forwarded {
+        match status {
+            CacheStatus::Hit => Forwarded::default(),
+            CacheStatus::Miss => Forwarded {
+                reason: Some("uri-miss"),
+                status: Some(resp_status.as_u16()),
+                ..Forwarded::default()
+            },
+            CacheStatus::Stale => Forwarded {
+                reason: Some("stale"),
+                detail: Some("stale-if-error"),
+                ..Forwarded::default()
+            },
+            CacheStatus::Bypass => Forwarded {
+                reason: Some("bypass"),
+                status: Some(resp_status.as_u16()),
+                ..Forwarded::default()
+            },
+        }
+    }
+
+    /// The `Cache-Status` field value (RFC 9211 section 2).
+    pub fn header_value(&self, status: CacheStatus) -> String {
+        let mut v = String::from(CACHE_NAME);
+        if matches!(status, CacheStatus::Hit | CacheStatus::Stale) && self.reason.is_none() {
+            v.push_str("; hit");
+        }
+        if let Some(r) = self.reason {
+            v.push_str("; fwd=");
+            v.push_str(r);
+        }
+        if let Some(s) = self.status {
+            v.push_str(&format!("; fwd-status={s}"));
+        }
+        if self.stored {
+            v.push_str("; stored");
+        }
+        if self.collapsed {
+            v.push_str("; collapsed");
+        }
+        if let Some(t) = self.ttl {
+            v.push_str(&format!("; ttl={t}"));
+        }
+        if let Some(d) = self.detail {
+            v.push_str("; detail=");
+            v.push_str(d);
+        }
+        v
     }
 }
 
@@ -103,16 +179,32 @@ pub fn error(err: &EdgeError, resource: &str, head: bool) -> Response<EdgeBody> 
     resp
 }
 
-/// Stamps `X-Cache` (and `Age` when given) and counts the request.
+/// Stamps `X-Cache`, `Cache-Status` (from `status` alone) and `Age` when
+/// given, and counts the request.
 pub fn finish(
+    resp: Response<EdgeBody>,
+    status: CacheStatus,
+    age: Option<u64>,
+    metrics: &Metrics,
+) -> Response<EdgeBody> {
+    let note = Forwarded::of(status, resp.status());
+    finish_noted(resp, status, age, &note, metrics)
+}
+
+/// [`finish`] with what the handler knows about the fetch.
+pub fn finish_noted(
     mut resp: Response<EdgeBody>,
     status: CacheStatus,
     age: Option<u64>,
+    note: &Forwarded,
     metrics: &Metrics,
 ) -> Response<EdgeBody> {
     metrics.requests.with_label_values(&[status.label()]).inc();
     let h = resp.headers_mut();
     h.insert("x-cache", HeaderValue::from_static(status.header()));
+    if let Ok(v) = HeaderValue::from_str(&note.header_value(status)) {
+        h.insert("cache-status", v);
+    }
     if let Some(age) = age {
         h.insert(header::AGE, HeaderValue::from(age));
     }
@@ -145,6 +237,68 @@ pub fn strip_hop_by_hop(h: &mut HeaderMap) {
         "upgrade",
     ] {
         h.remove(name);
+    }
+}
+
+#[cfg(test)]
+mod cache_status_tests {
+    use super::*;
+
+    #[test]
+    fn values() {
+        let ok = StatusCode::OK;
+        let cases: [(CacheStatus, Forwarded, &str); 6] = [
+            (
+                CacheStatus::Hit,
+                Forwarded {
+                    ttl: Some(3590),
+                    ..Forwarded::default()
+                },
+                "gureum-edge; hit; ttl=3590",
+            ),
+            (
+                CacheStatus::Miss,
+                Forwarded {
+                    stored: true,
+                    ttl: Some(3600),
+                    ..Forwarded::of(CacheStatus::Miss, ok)
+                },
+                "gureum-edge; fwd=uri-miss; fwd-status=200; stored; ttl=3600",
+            ),
+            (
+                CacheStatus::Miss,
+                Forwarded {
+                    collapsed: true,
+                    ..Forwarded::of(CacheStatus::Miss, ok)
+                },
+                "gureum-edge; fwd=uri-miss; fwd-status=200; collapsed",
+            ),
+            (
+                CacheStatus::Stale,
+                Forwarded {
+                    status: Some(503),
+                    ttl: Some(-4),
+                    ..Forwarded::of(CacheStatus::Stale, ok)
+                },
+                "gureum-edge; fwd=stale; fwd-status=503; ttl=-4; detail=stale-if-error",
+            ),
+            (
+                CacheStatus::Bypass,
+                Forwarded::of(CacheStatus::Bypass, StatusCode::FORBIDDEN),
+                "gureum-edge; fwd=bypass; fwd-status=403",
+            ),
+            (
+                CacheStatus::Bypass,
+                Forwarded {
+                    detail: Some("local"),
+                    ..Forwarded::default()
+                },
+                "gureum-edge; detail=local",
+            ),
+        ];
+        for (status, note, want) in cases {
+            assert_eq!(note.header_value(status), want);
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! fetch layer and the metrics, not the origin client.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -23,7 +24,7 @@ use crate::error::EdgeError;
 use crate::fetch::flight::{Interest, SharedResult};
 use crate::fetch::{Fetcher, MetaOutcome};
 use crate::range::{self, Span};
-use crate::respond::{self, BoxError, CacheStatus, EdgeBody};
+use crate::respond::{self, BoxError, CacheStatus, EdgeBody, Forwarded};
 use gureum_common::headers::VERSION_ID;
 
 /// What the cache path uses.
@@ -47,12 +48,16 @@ pub async fn object(
     let head = parts.method == Method::HEAD;
     let resource = parts.uri.path();
     let fail = |err: &EdgeError, status: CacheStatus| {
-        respond::finish(
-            respond::error(err, resource, head),
-            status,
-            None,
-            ctx.metrics,
-        )
+        let resp = respond::error(err, resource, head);
+        let mut note = Forwarded::of(status, resp.status());
+        if let EdgeError::InvalidArgument(_) | EdgeError::InvalidRange { .. } = err {
+            // Refused here, not by the origin.
+            note = Forwarded {
+                detail: Some("refused"),
+                ..Forwarded::default()
+            };
+        }
+        respond::finish_noted(resp, status, None, &note, ctx.metrics)
     };
     // A Range the origin would refuse is refused before anything else,
     // as the origin parses it before looking at the object.
@@ -71,15 +76,31 @@ pub async fn object(
     // Set when a miss answers from the origin's HEAD before the block
     // hashes are in: the body waits for the load to finish.
     let mut pending = None;
+    // What `Cache-Status` reports beyond X-Cache.
+    let mut note = Forwarded::default();
     let (outcome, mut status) = match ctx.cache.lookup(bucket, key) {
         Some(m) if freshness::is_fresh(&m, dist.ttl) => (MetaOutcome::Cached(m), CacheStatus::Hit),
         Some(m) => match ctx.fetcher.revalidate(&m).await {
             Ok(MetaOutcome::Cached(n)) if Arc::ptr_eq(&n, &m) => {
+                // Still current at the origin (304 or the same version).
+                note.reason = Some("stale");
+                note.status = Some(304);
+                note.stored = true;
                 (MetaOutcome::Cached(n), CacheStatus::Hit)
             }
-            Ok(other) => (other, CacheStatus::Miss),
+            Ok(other) => {
+                note.reason = Some("stale");
+                note.status = Some(200);
+                note.stored = matches!(other, MetaOutcome::Cached(_));
+                (other, CacheStatus::Miss)
+            }
             Err(e) if e.allows_stale() => {
                 tracing::info!(bucket, key, err = %e, "origin failing; serving stale");
+                note.reason = Some("stale");
+                note.detail = Some("stale-if-error");
+                if let EdgeError::OriginStatus { status, .. } = &e {
+                    note.status = Some(status.as_u16());
+                }
                 stale_cause = Some(e);
                 (MetaOutcome::Cached(m), CacheStatus::Stale)
             }
@@ -87,6 +108,9 @@ pub async fn object(
         },
         None => {
             let loading = ctx.fetcher.start_load(bucket, key);
+            note.reason = Some("uri-miss");
+            note.status = Some(200);
+            note.collapsed = loading.joined;
             let shown = match loading.done.peek() {
                 // Joined a load that already finished: use its outcome.
                 Some(_) => None,
@@ -98,6 +122,9 @@ pub async fn object(
             };
             match shown {
                 Some(shown) => {
+                    // Headers that allow storing: the load in flight
+                    // stores it.
+                    note.stored = true;
                     pending = Some(loading.done);
                     (MetaOutcome::Uncached(Arc::new(shown)), CacheStatus::Miss)
                 }
@@ -108,14 +135,29 @@ pub async fn object(
             }
         }
     };
+    if matches!(outcome, MetaOutcome::Cached(_)) && status == CacheStatus::Miss {
+        note.stored = true;
+    }
     let meta = match outcome {
         MetaOutcome::Cached(m) | MetaOutcome::Uncached(m) => m,
         MetaOutcome::Pass(why) => {
             tracing::debug!(bucket, key, ?why, "not cacheable; streaming from origin");
             return pass(ctx, parts, bucket, key).await;
         }
-        MetaOutcome::NotFound => return fail(&EdgeError::NoSuchKey, status),
+        MetaOutcome::NotFound => {
+            let resp = respond::error(&EdgeError::NoSuchKey, resource, head);
+            note.status = Some(404);
+            note.stored = false;
+            return respond::finish_noted(resp, status, None, &note, ctx.metrics);
+        }
     };
+    if matches!(status, CacheStatus::Hit | CacheStatus::Stale) || note.stored {
+        // Whole seconds, rounded down: a copy 0.3 s past its lifetime is
+        // already stale (ttl=-1), never "ttl=0".
+        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        let left = ms(freshness::lifetime(&meta, dist.ttl)).saturating_sub(ms(meta.age()));
+        note.ttl = Some(left.div_euclid(1000));
+    }
     let age =
         matches!(status, CacheStatus::Hit | CacheStatus::Stale).then(|| freshness::age_secs(&meta));
     match freshness::evaluate(&parts.headers, &meta) {
@@ -123,7 +165,7 @@ pub async fn object(
             let mut resp = Response::new(respond::empty());
             *resp.status_mut() = StatusCode::NOT_MODIFIED;
             validators(&meta, resp.headers_mut());
-            return respond::finish(resp, status, age, ctx.metrics);
+            return respond::finish_noted(resp, status, age, &note, ctx.metrics);
         }
         Some(Precondition::Failed) => {
             let err = EdgeError::OriginStatus {
@@ -165,6 +207,12 @@ pub async fn object(
                 return fail(&cause, CacheStatus::Miss);
             }
             status = CacheStatus::Miss;
+            // The object is known but these bytes are not cached (yet):
+            // evicted, or still being filled for another viewer.
+            note.reason = Some("miss");
+            note.status = Some(200);
+            note.stored = true;
+            note.collapsed = ctx.fetcher.flights.in_flight(&meta, first);
         }
     }
     let body = if has_body {
@@ -217,7 +265,7 @@ pub async fn object(
         }
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
     }
-    respond::finish(resp, status, age, ctx.metrics)
+    respond::finish_noted(resp, status, age, &note, ctx.metrics)
 }
 
 fn validators(meta: &ObjectMeta, h: &mut http::HeaderMap) {

@@ -69,6 +69,9 @@ pub struct EarlyRun<E, T> {
     pub early: SharedEarly<E>,
     /// Resolves with the run's outcome.
     pub done: SharedResult<T>,
+    /// Whether this caller joined a run another caller started (RFC
+    /// 9211's `collapsed`).
+    pub joined: bool,
 }
 
 impl<E, T> Clone for EarlyRun<E, T> {
@@ -76,6 +79,7 @@ impl<E, T> Clone for EarlyRun<E, T> {
         EarlyRun {
             early: self.early.clone(),
             done: self.done.clone(),
+            joined: self.joined,
         }
     }
 }
@@ -119,12 +123,15 @@ where
     {
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(run) = running.get(&key) {
-            return run.clone();
+            let mut run = run.clone();
+            run.joined = true;
+            return run;
         }
         if let Some(done) = settled() {
             return EarlyRun {
                 early: futures::future::ready(None).boxed().shared(),
                 done: futures::future::ready(Ok(done)).boxed().shared(),
+                joined: true,
             };
         }
         let (tx, rx) = oneshot::channel();
@@ -145,6 +152,7 @@ where
             }
             .boxed()
             .shared(),
+            joined: false,
         };
         running.insert(key, run.clone());
         run
@@ -238,6 +246,11 @@ pub struct Flights {
 impl Flights {
     fn lock(&self) -> MutexGuard<'_, HashMap<SliceKey, Arc<Flight>>> {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether slice `i` of `meta` is being filled right now.
+    pub fn in_flight(&self, meta: &ObjectMeta, i: u32) -> bool {
+        self.lock().contains_key(&slice_key(meta, i))
     }
 
     /// Joins the fill of slice `first`, or claims `first..=last` for a new
