@@ -95,8 +95,63 @@ pub struct Distribution {
     pub prefix: String,
     /// Freshness lifetime when the origin sends no max-age.
     pub ttl: Duration,
+    /// Per-path lifetimes (`[[distribution.ttl]]`), first match wins;
+    /// they replace `ttl` for the keys they match.
+    pub ttl_rules: Vec<TtlRule>,
     /// Pull the whole folder in the background at start.
     pub prewarm: bool,
+}
+
+/// One `[[distribution.ttl]]` rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TtlRule {
+    /// Glob over the key below the distribution's prefix: `*` any run of
+    /// characters (`/` included), `?` one character.
+    pub pattern: String,
+    /// Lifetime of the keys it matches.
+    pub ttl: Duration,
+}
+
+impl Distribution {
+    /// The freshness lifetime of `key` (a key of this distribution): the
+    /// first TTL rule that matches the part below the prefix, else `ttl`.
+    pub fn ttl_for(&self, key: &str) -> Duration {
+        let rest = key.strip_prefix(self.prefix.as_str()).unwrap_or(key);
+        self.ttl_rules
+            .iter()
+            .find(|r| glob(&r.pattern, rest))
+            .map_or(self.ttl, |r| r.ttl)
+    }
+}
+
+/// `*` / `?` wildcard match, iterative with one backtrack point (linear
+/// space, O(pattern x text) time).
+fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi + 1, ti));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || *c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 /// The validated configuration.
@@ -178,6 +233,15 @@ struct FileDistribution {
     ttl_secs: Option<Human>,
     #[serde(default)]
     prewarm: bool,
+    #[serde(default)]
+    ttl: Vec<FileTtl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTtl {
+    pattern: String,
+    ttl_secs: Human,
 }
 
 /// An integer or a human-readable string, resolved by the key's unit.
@@ -298,10 +362,24 @@ fn build(
                 d.bucket, d.prefix
             )));
         }
+        let mut ttl_rules = Vec::new();
+        for r in d.ttl {
+            if r.pattern.is_empty() {
+                return Err(bad(format!(
+                    "distribution {}/{}: a [[distribution.ttl]] rule has an empty pattern",
+                    d.bucket, d.prefix
+                )));
+            }
+            ttl_rules.push(TtlRule {
+                pattern: r.pattern,
+                ttl: Duration::from_secs(duration_secs(r.ttl_secs, "distribution.ttl.ttl_secs")?),
+            });
+        }
         distributions.push(Distribution {
             bucket: d.bucket,
             prefix: d.prefix,
             ttl,
+            ttl_rules,
             prewarm: d.prewarm,
         });
     }
@@ -464,6 +542,51 @@ mod tests {
         [cache]
         disk_dir = "cache"
     "#;
+
+    #[test]
+    fn ttl_rules_pick_the_first_match() {
+        let cfg = from_toml(
+            "[origin]\nurl = \"http://127.0.0.1:9000\"\naccess_key = \"a\"\nsecret_key = \"b\"\n\
+             [cache]\ndisk_dir = \"c\"\n[[distribution]]\nbucket = \"media\"\nprefix = \"live/\"\n\
+             ttl_secs = 600\n[[distribution.ttl]]\npattern = \"*.m3u8\"\nttl_secs = 2\n\
+             [[distribution.ttl]]\npattern = \"*.ts\"\nttl_secs = \"1d\"\n\
+             [[distribution.ttl]]\npattern = \"*\"\nttl_secs = 5\n",
+            Path::new("."),
+        )
+        .expect("config");
+        let d = &cfg.distributions[0];
+        let cases = [
+            ("live/index.m3u8", 2),
+            ("live/720p/index.m3u8", 2),
+            ("live/720p/seg-0001.ts", 86_400),
+            ("live/poster.jpg", 5),
+            ("live/a.m3u8.bak", 5),
+        ];
+        for (key, want) in cases {
+            assert_eq!(d.ttl_for(key), Duration::from_secs(want), "{key}");
+        }
+        let mut plain = d.clone();
+        plain.ttl_rules.clear();
+        assert_eq!(plain.ttl_for("live/x"), Duration::from_secs(600));
+        for (pat, text, want) in [
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("*bc", "abcbc", true),
+            ("a*b*c", "axxbyyc", true),
+            ("a*b*c", "axxbyy", false),
+            ("", "", true),
+            ("**", "", true),
+        ] {
+            assert_eq!(glob(pat, text), want, "{pat} ~ {text}");
+        }
+        let empty = from_toml(
+            "[origin]\nurl = \"http://127.0.0.1:9000\"\naccess_key = \"a\"\nsecret_key = \"b\"\n\
+             [cache]\ndisk_dir = \"c\"\n[[distribution]]\nbucket = \"media\"\n\
+             [[distribution.ttl]]\npattern = \"\"\nttl_secs = 2\n",
+            Path::new("."),
+        );
+        assert!(empty.is_err_and(|e| e.to_string().contains("empty pattern")));
+    }
 
     #[test]
     fn human_sizes_and_durations() {

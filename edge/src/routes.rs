@@ -145,6 +145,7 @@ mod tests {
             bucket: bucket.into(),
             prefix: prefix.into(),
             ttl: Duration::from_secs(60),
+            ttl_rules: Vec::new(),
             prewarm: false,
         };
         Router::new(vec![

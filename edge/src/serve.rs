@@ -76,10 +76,11 @@ pub async fn object(
     // Set when a miss answers from the origin's HEAD before the block
     // hashes are in: the body waits for the load to finish.
     let mut pending = None;
+    let ttl = dist.ttl_for(key);
     // What `Cache-Status` reports beyond X-Cache.
     let mut note = Forwarded::default();
     let (outcome, mut status) = match ctx.cache.lookup(bucket, key) {
-        Some(m) if freshness::is_fresh(&m, dist.ttl) => (MetaOutcome::Cached(m), CacheStatus::Hit),
+        Some(m) if freshness::is_fresh(&m, ttl) => (MetaOutcome::Cached(m), CacheStatus::Hit),
         Some(m) => match ctx.fetcher.revalidate(&m).await {
             Ok(MetaOutcome::Cached(n)) if Arc::ptr_eq(&n, &m) => {
                 // Still current at the origin (304 or the same version).
@@ -155,7 +156,7 @@ pub async fn object(
         // Whole seconds, rounded down: a copy 0.3 s past its lifetime is
         // already stale (ttl=-1), never "ttl=0".
         let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-        let left = ms(freshness::lifetime(&meta, dist.ttl)).saturating_sub(ms(meta.age()));
+        let left = ms(freshness::lifetime(&meta, ttl)).saturating_sub(ms(meta.age()));
         note.ttl = Some(left.div_euclid(1000));
     }
     let age =

@@ -32,6 +32,8 @@ pub struct Dist {
     pub prefix: String,
     pub ttl_secs: u64,
     pub prewarm: bool,
+    /// `[[distribution.ttl]]` rules: (pattern, ttl_secs).
+    pub ttl_rules: Vec<(String, u64)>,
 }
 
 impl Dist {
@@ -41,7 +43,13 @@ impl Dist {
             prefix: prefix.into(),
             ttl_secs: 3600,
             prewarm: false,
+            ttl_rules: Vec::new(),
         }
+    }
+
+    pub fn ttl_rule(mut self, pattern: &str, secs: u64) -> Dist {
+        self.ttl_rules.push((pattern.into(), secs));
+        self
     }
 
     pub fn ttl(mut self, secs: u64) -> Dist {
@@ -166,6 +174,11 @@ impl Edge {
                 "[[distribution]]\nbucket = \"{}\"\nprefix = \"{}\"\nttl_secs = {}\nprewarm = {}\n",
                 d.bucket, d.prefix, d.ttl_secs, d.prewarm
             ));
+            for (pattern, secs) in &d.ttl_rules {
+                t.push_str(&format!(
+                    "[[distribution.ttl]]\npattern = {pattern:?}\nttl_secs = {secs}\n"
+                ));
+            }
         }
         std::fs::write(self.config_path(), t).expect("write edge config");
     }

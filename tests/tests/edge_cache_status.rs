@@ -122,3 +122,58 @@ async fn cache_status_says_what_the_cache_did() {
     assert!(v.ends_with("; detail=stale-if-error"), "{v}");
     assert_eq!(&stale.body[..], b"short-lived");
 }
+
+/// `[[distribution.ttl]]`: a live playlist goes back to the origin within
+/// seconds while its segments stay cached for a day; other files keep the
+/// distribution's TTL.
+#[tokio::test]
+async fn ttl_rules_by_path() {
+    let origin = Origin::start(4);
+    let c = origin.client();
+    create_bucket(&c, "media").await;
+    put_bytes(&c, "media", "live/index.m3u8", b"#EXTM3U v1").await;
+    put_bytes(&c, "media", "live/seg-1.ts", b"segment").await;
+    put_bytes(&c, "media", "live/poster.jpg", b"poster").await;
+    let edge = Edge::start(
+        &origin,
+        EdgeOptions::new(vec![
+            Dist::new("media", "live/")
+                .ttl(600)
+                .ttl_rule("*.m3u8", 1)
+                .ttl_rule("*.ts", 86_400),
+        ]),
+    );
+    let ttls = |r: &RawResponse| ttl_of(&status_of(r));
+    for (key, want) in [
+        ("/media/live/index.m3u8", 1),
+        ("/media/live/seg-1.ts", 86_400),
+        ("/media/live/poster.jpg", 600),
+    ] {
+        let r = edge.get(key, &[]).await;
+        assert_eq!(r.status, 200);
+        let got = ttls(&r);
+        assert!(
+            want - 1 <= got && got <= want,
+            "{key}: ttl {got}, want {want}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let playlist = edge.get("/media/live/index.m3u8", &[]).await;
+    let v = status_of(&playlist);
+    assert!(
+        v.contains("fwd=stale"),
+        "playlist revalidated after its 1 s: {v}"
+    );
+    let segment = edge.get("/media/live/seg-1.ts", &[]).await;
+    assert!(
+        status_of(&segment).starts_with("gureum-edge; hit"),
+        "{}",
+        status_of(&segment)
+    );
+    let poster = edge.get("/media/live/poster.jpg", &[]).await;
+    assert!(
+        status_of(&poster).starts_with("gureum-edge; hit"),
+        "{}",
+        status_of(&poster)
+    );
+}
