@@ -228,6 +228,15 @@ pub fn server_config(cert: Arc<ReloadingCert>) -> Result<Arc<ServerConfig>, TlsE
     Ok(Arc::new(cfg))
 }
 
+/// What a listener needs for `files`: the certificate loaded (an error
+/// here is a startup error), its reloader running with `hook`, and the
+/// server configuration serving it.
+pub fn listener(files: &TlsFiles, hook: ReloadHook) -> Result<Arc<ServerConfig>, TlsError> {
+    let cert = ReloadingCert::new(files.clone())?;
+    cert.spawn_reloader(hook);
+    server_config(cert)
+}
+
 /// The roots a client trusts: the certificates of `ca_file`, or the
 /// system's when None.
 pub fn client_roots(ca_file: Option<&Path>) -> Result<RootCertStore, TlsError> {

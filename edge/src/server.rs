@@ -32,13 +32,14 @@ pub async fn serve(cfg: EdgeConfig) -> anyhow::Result<()> {
     let tls = match &cfg.tls {
         None => None,
         Some(files) => {
-            let cert = gureum_common::tls::ReloadingCert::new(files.clone())
-                .context("cannot use the TLS certificate")?;
             let reloads = metrics.tls_reloads.clone();
-            cert.spawn_reloader(Arc::new(move |outcome| {
+            let hook = Arc::new(move |outcome: &'static str| {
                 reloads.with_label_values(&[outcome]).inc();
-            }));
-            Some(gureum_common::tls::server_config(cert)?)
+            });
+            Some(
+                gureum_common::tls::listener(files, hook)
+                    .context("cannot use the TLS certificate")?,
+            )
         }
     };
     let scheme = if tls.is_some() { "https" } else { "http" };

@@ -23,6 +23,18 @@ fn tls_origin(pair: &TlsPair) -> Origin {
     Origin::start_with(opts)
 }
 
+/// Polls the certificate `addr` presents until its serial is no longer
+/// `old` (at most 15 s); returns the new one, or `old` when it never changed.
+fn wait_for_new_serial(addr: &str, old: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut now = presented_serial(addr);
+    while now == old && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        now = presented_serial(addr);
+    }
+    now
+}
+
 fn text(out: &std::process::Output) -> String {
     format!(
         "{}{}",
@@ -354,12 +366,7 @@ async fn certificate_is_replaced_without_dropping_a_download() {
 
     // New files in place: picked up by the file watch, no signal sent.
     let fresh = self_signed(dir.path(), &["localhost", "127.0.0.1"]);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut after = presented_serial(&addr);
-    while after == before && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(250));
-        after = presented_serial(&addr);
-    }
+    let after = wait_for_new_serial(&addr, &before);
     assert_ne!(after, before, "certificate not reloaded from changed files");
     let status = download.wait().expect("wait curl");
     assert!(
@@ -404,12 +411,7 @@ async fn certificate_is_replaced_without_dropping_a_download() {
         .status()
         .expect("kill");
     assert!(hup.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut last = presented_serial(&addr);
-    while last == serial_now && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(250));
-        last = presented_serial(&addr);
-    }
+    let last = wait_for_new_serial(&addr, &serial_now);
     assert_ne!(last, serial_now, "not reloaded after SIGHUP");
     let metrics = curl(&[
         "--cacert",
