@@ -27,9 +27,11 @@ unit: build
 		cargo test --workspace --no-fail-fast; \
 	fi
 
-# aws-cli, boto3, rclone and s3cmd against a real origin (installs them).
+# aws-cli, boto3, rclone and s3cmd against a real origin (installs them),
+# and CloudFront signers against an edge.
 clients: build
-	GUREUM_ORIGIN_BIN=$(TARGET_DIR)/debug/gureum-origin bash tests/clients/run.sh
+	GUREUM_ORIGIN_BIN=$(TARGET_DIR)/debug/gureum-origin GUREUM_EDGE_BIN=$(TARGET_DIR)/debug/gureum-edge \
+		bash tests/clients/run.sh
 
 # The docker-compose demo end to end, with the binaries just built. Needs a
 # Docker daemon; where there is none it says so and is skipped.

@@ -122,10 +122,11 @@ start_origin() {
         mkdir -p "$d"
         drives+=(--drive "$d")
     done
+    # ORIGIN_EXTRA: more serve flags (word-split), e.g. "--config FILE".
     # ORIGIN_WRAP: a command prefix for diagnosis, e.g. `eatmydata` (fsync
     # becomes a no-op: shows what durability costs; never for published figures).
     RUST_LOG="${ORIGIN_LOG:-warn}" ${ORIGIN_WRAP:-} "$BIN/gureum-origin" serve --listen "127.0.0.1:$port" \
-        "${drives[@]}" --meta-dir "$WORK/origin/meta" >"$WORK/origin.log" 2>&1 &
+        "${drives[@]}" --meta-dir "$WORK/origin/meta" ${ORIGIN_EXTRA:-} >"$WORK/origin.log" 2>&1 &
     ORIGIN_PID=$!
     BENCH_PIDS+=("$ORIGIN_PID")
     ORIGIN_URL="http://127.0.0.1:$port"

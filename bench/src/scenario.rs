@@ -103,14 +103,22 @@ pub fn builtin() -> Vec<Scenario> {
     ]
 }
 
-/// `all`, or comma-separated exact names or substrings of names.
+/// Scenarios other scripts name exactly but `all` leaves out:
+/// `get-4k-c50`, the normal load of bench/run-slowloris.sh.
+pub fn extras() -> Vec<Scenario> {
+    vec![Scenario::new(Dir::Get, 4 * KIB, 50, 200_000)]
+}
+
+/// `all`, or comma-separated exact names or substrings of names (of the
+/// built-in set; extras by exact name only).
 pub fn select(spec: &str) -> Result<Vec<Scenario>> {
     let all = builtin();
+    let extra = extras();
     let mut out: Vec<Scenario> = Vec::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let hits: Vec<&Scenario> = if item == "all" {
             all.iter().collect()
-        } else if let Some(exact) = all.iter().find(|s| s.name == item) {
+        } else if let Some(exact) = all.iter().chain(extra.iter()).find(|s| s.name == item) {
             vec![exact]
         } else {
             all.iter().filter(|s| s.name.contains(item)).collect()
@@ -558,6 +566,13 @@ mod tests {
         let s = select("64m").expect("64m");
         assert_eq!(s.len(), 4);
         assert!(s.iter().all(|s| s.size == 64 * MIB));
+        assert_eq!(select("get-4k-c50").expect("extra")[0].conc, 50);
+        assert!(
+            select("all")
+                .expect("all")
+                .iter()
+                .all(|s| s.name != "get-4k-c50")
+        );
         let s = select("put-4k-c8,get-1m-c1").expect("two");
         assert_eq!(s[0].name, "put-4k-c8");
         assert_eq!(s[1].name, "get-1m-c1");

@@ -1,5 +1,5 @@
 //! Shared pieces of Gureum used by both the origin and the edge: the HTTP
-//! accept loop and its TLS, logging setup, hashing helpers, the SigV4 signer, S3 error
+//! accept loop with its TLS and connection limits, logging setup, hashing helpers, the SigV4 signer, S3 error
 //! documents, conditional-request evaluation and shared header names.
 //!
 //! This crate sits at the bottom of the workspace: it must never depend on
@@ -9,6 +9,7 @@ pub mod conditions;
 pub mod feed;
 pub mod hash;
 pub mod headers;
+pub mod limits;
 pub mod logging;
 pub mod s3xml;
 pub mod server;

@@ -8,18 +8,22 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use http::{HeaderValue, Request, Response, StatusCode};
+use gureum_common::server::PeerAddr;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri};
 use hyper::body::Incoming;
 
 use crate::cache::Cache;
 use crate::config::EdgeConfig;
+use crate::error::{EdgeError, error_xml};
 use crate::fetch::Fetcher;
 use crate::fetch::client::OriginClient;
 use crate::health::{self, OriginHealth};
 use crate::metrics::Metrics;
-use crate::respond::{EdgeBody, text};
+use crate::respond::{self, CacheStatus, EdgeBody, Forwarded, text};
 use crate::routes::{Route, Router};
-use crate::{admin, proxy, serve};
+use crate::signed::KeySet;
+use crate::{admin, grant, proxy, serve};
+use gureum_common::limits::head_problem;
 
 /// Everything a request may need.
 pub struct Edge {
@@ -37,6 +41,8 @@ pub struct Edge {
     pub metrics: Metrics,
     /// Origin reachability for `/health/ready`.
     pub origin_health: OriginHealth,
+    /// Whether the listener speaks TLS (the scheme of signed URLs).
+    pub secure: bool,
 }
 
 /// Cloneable hyper service over a shared [`Edge`].
@@ -55,7 +61,75 @@ fn local(mut resp: Response<EdgeBody>) -> Response<EdgeBody> {
     resp
 }
 
+/// The grant check of a private distribution: `Some(refusal)` when the
+/// request must not go on.
+fn refuse_unsigned(
+    edge: &Edge,
+    keys: &KeySet,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    extensions: &http::Extensions,
+) -> Option<Response<EdgeBody>> {
+    let peer = extensions.get::<PeerAddr>().map(|p| p.0.ip());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    match grant::check(keys, uri, headers, peer, edge.secure, now) {
+        Ok(_) => {
+            edge.metrics
+                .signed_requests
+                .with_label_values(&["allowed"])
+                .inc();
+            None
+        }
+        Err(denied) => {
+            let detail = denied.detail();
+            edge.metrics
+                .signed_requests
+                .with_label_values(&[detail])
+                .inc();
+            tracing::info!(path = uri.path(), reason = detail, "signed request refused");
+            let err = EdgeError::AccessDenied(detail);
+            let resp = respond::error(&err, uri.path(), method == Method::HEAD);
+            let note = Forwarded {
+                detail: Some(detail),
+                ..Forwarded::default()
+            };
+            Some(respond::finish_noted(
+                resp,
+                CacheStatus::Miss,
+                None,
+                &note,
+                &edge.metrics,
+            ))
+        }
+    }
+}
+
 async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody> {
+    if let Some(problem) = head_problem(&edge.cfg.limits, req.uri(), req.headers()) {
+        edge.metrics
+            .limit_hits
+            .with_label_values(&[problem.name()])
+            .inc();
+        tracing::info!(
+            limit = problem.name(),
+            path = req.uri().path(),
+            "request over a limit refused"
+        );
+        let xml = error_xml(
+            "RequestHeaderSectionTooLarge",
+            "Your request header section exceeds the maximum allowed size.",
+            req.uri().path(),
+        );
+        let resp = text(StatusCode::BAD_REQUEST, xml, "application/xml");
+        let note = Forwarded {
+            detail: Some("refused"),
+            ..Forwarded::default()
+        };
+        return respond::finish_noted(resp, CacheStatus::Miss, None, &note, &edge.metrics);
+    }
     match edge.router.route(req.method(), req.uri()) {
         Route::Live => local(health::live()),
         Route::Ready => local(health::ready(&edge.origin_health)),
@@ -79,6 +153,18 @@ async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody> {
             let (parts, _body) = req.into_parts();
             match edge.router.distribution(dist) {
                 Some(d) => {
+                    if let Some(keys) = &d.signed
+                        && let Some(refusal) = refuse_unsigned(
+                            &edge,
+                            keys,
+                            &parts.method,
+                            &parts.uri,
+                            &parts.headers,
+                            &parts.extensions,
+                        )
+                    {
+                        return refusal;
+                    }
                     let ctx = serve::Ctx {
                         cache: &edge.cache,
                         fetcher: &edge.fetcher,
@@ -94,6 +180,21 @@ async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody> {
             }
         }
         Route::Fallback(reason) => {
+            if let Some(keys) = edge
+                .router
+                .signed_for(req.uri())
+                .and_then(|d| d.signed.as_deref())
+                && let Some(refusal) = refuse_unsigned(
+                    &edge,
+                    keys,
+                    req.method(),
+                    req.uri(),
+                    req.headers(),
+                    req.extensions(),
+                )
+            {
+                return refusal;
+            }
             proxy::fallback(&edge.cfg.fallback, &edge.origin, &edge.metrics, req, reason).await
         }
     }

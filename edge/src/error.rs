@@ -51,6 +51,10 @@ pub enum EdgeError {
         /// Object size.
         size: u64,
     },
+    /// A private distribution's request without a valid grant (the
+    /// reason is for logs and `Cache-Status`, never for the viewer).
+    #[error("Access denied")]
+    AccessDenied(&'static str),
     /// A request the origin would refuse with 400 (e.g. a malformed Range).
     #[error("{0}")]
     InvalidArgument(Arc<str>),
@@ -82,6 +86,7 @@ impl EdgeError {
             EdgeError::NoSuchKey => StatusCode::NOT_FOUND,
             EdgeError::InvalidRange { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             EdgeError::InvalidArgument(_) => StatusCode::BAD_REQUEST,
+            EdgeError::AccessDenied(_) => StatusCode::FORBIDDEN,
             EdgeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,6 +103,7 @@ impl EdgeError {
             EdgeError::NoSuchKey => "NoSuchKey",
             EdgeError::InvalidRange { .. } => "InvalidRange",
             EdgeError::InvalidArgument(_) => "InvalidArgument",
+            EdgeError::AccessDenied(_) => "AccessDenied",
             EdgeError::Internal(_) => "InternalError",
         }
     }

@@ -12,6 +12,19 @@ use gureum_edge::config::{Cli, Command};
 
 fn main() {
     let cli = Cli::parse();
+    if let Command::Sign(args) = &cli.command {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        match args.run(now) {
+            Ok(out) => println!("{out}"),
+            Err(err) => {
+                eprintln!("gureum-edge sign: {err}");
+                std::process::exit(2);
+            }
+        }
+        return;
+    }
     gureum_common::logging::init("info");
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -24,6 +37,7 @@ fn main() {
                         let cfg = args.resolve()?;
                         gureum_edge::server::serve(cfg).await
                     }
+                    Command::Sign(_) => Ok(()),
                 }
             })
         });

@@ -38,6 +38,11 @@ pub struct Metrics {
     pub prewarm_pending: IntGauge,
     /// TLS certificate reloads by `outcome` (ok, error).
     pub tls_reloads: IntCounterVec,
+    /// Requests to private distributions by `outcome` (allowed, or the
+    /// reason of the refusal: signature-expired, signature-bad, ...).
+    pub signed_requests: IntCounterVec,
+    /// Connection-hygiene limit hits by `limit`.
+    pub limit_hits: IntCounterVec,
 }
 
 fn counter_vec(
@@ -136,7 +141,25 @@ impl Metrics {
             "TLS certificate reloads (SIGHUP or changed files) by outcome",
             &["outcome"],
         )?;
+        let signed_requests = counter_vec(
+            &registry,
+            "gureum_edge_signed_requests_total",
+            "Requests to private distributions by outcome",
+            &["outcome"],
+        )?;
+        signed_requests.with_label_values(&["allowed"]);
+        let limit_hits = counter_vec(
+            &registry,
+            "gureum_edge_limit_hits_total",
+            "Requests and connections cut off or refused by a [limits] value, by limit",
+            &["limit"],
+        )?;
+        for limit in gureum_common::limits::LIMIT_NAMES {
+            limit_hits.with_label_values(&[limit]);
+        }
         Ok(Metrics {
+            limit_hits,
+            signed_requests,
             tls_reloads,
             registry,
             requests,
@@ -152,6 +175,12 @@ impl Metrics {
             prewarm_objects,
             prewarm_pending,
         })
+    }
+
+    /// Counts one limit hit (the listener's and the service's hook).
+    pub fn limit_hook(&self) -> gureum_common::limits::LimitHook {
+        let hits = self.limit_hits.clone();
+        std::sync::Arc::new(move |limit: &'static str| hits.with_label_values(&[limit]).inc())
     }
 
     /// The cache's share, as the cache wants it.

@@ -68,15 +68,45 @@ fn ignorable_param(name: &str) -> bool {
     b.len() > 6 && b[..6].eq_ignore_ascii_case(b"x-amz-")
 }
 
+/// CloudFront's signing parameters (reserved names: an application may not
+/// use them for its own purposes).
+fn signing_param(name: &str) -> bool {
+    matches!(
+        name,
+        "Expires" | "Policy" | "Signature" | "Key-Pair-Id" | "Hash-Algorithm"
+    )
+}
+
 /// Maps requests to routes.
 pub struct Router {
     distributions: Vec<Distribution>,
+    /// Whether any distribution is private (only then does a fallback
+    /// request need a second look).
+    any_signed: bool,
 }
 
 impl Router {
     /// A router over `distributions`.
     pub fn new(distributions: Vec<Distribution>) -> Router {
-        Router { distributions }
+        let any_signed = distributions.iter().any(|d| d.signed.is_some());
+        Router {
+            distributions,
+            any_signed,
+        }
+    }
+
+    /// The private distribution a request that was not routed to the cache
+    /// (another method, a query the cache does not answer) still falls
+    /// under: CloudFront checks the grant of every request of a private
+    /// behaviour, not only the cached ones.
+    pub fn signed_for(&self, uri: &Uri) -> Option<&Distribution> {
+        if !self.any_signed {
+            return None;
+        }
+        let decoded = percent_decode_str(uri.path()).decode_utf8().ok()?;
+        let (bucket, key) = decoded.strip_prefix('/')?.split_once('/')?;
+        let d = self.distributions.get(self.find(bucket, key)?)?;
+        d.signed.is_some().then_some(d)
     }
 
     /// Distribution `i`.
@@ -122,8 +152,12 @@ impl Router {
         if !get_like {
             return Route::Fallback(BypassReason::Method);
         }
+        // A private distribution's signing parameters are per viewer: they
+        // are checked before the cache and are not part of its key.
+        let signed = self.distributions[dist].signed.is_some();
         if let Some(q) = uri.query()
-            && form_urlencoded::parse(q.as_bytes()).any(|(k, _)| !ignorable_param(&k))
+            && form_urlencoded::parse(q.as_bytes())
+                .any(|(k, _)| !(ignorable_param(&k) || signed && signing_param(&k)))
         {
             return Route::Fallback(BypassReason::Query);
         }
@@ -147,6 +181,7 @@ mod tests {
             ttl: Duration::from_secs(60),
             ttl_rules: Vec::new(),
             prewarm: false,
+            signed: None,
         };
         Router::new(vec![
             d("media", "video/"),

@@ -56,7 +56,12 @@ pub async fn serve(cfg: EdgeConfig) -> anyhow::Result<()> {
         origin,
         metrics,
         origin_health: OriginHealth::default(),
+        secure: tls.is_some(),
     });
+    let hygiene = gureum_common::server::Hygiene {
+        limits: edge.cfg.limits.clone(),
+        hook: edge.metrics.limit_hook(),
+    };
     feed::start(&edge).await;
     prewarm::spawn(&edge);
     tracing::info!(
@@ -72,6 +77,7 @@ pub async fn serve(cfg: EdgeConfig) -> anyhow::Result<()> {
         listener,
         EdgeService(edge),
         tls,
+        hygiene,
         gureum_common::server::shutdown_signal(),
         Duration::from_secs(10),
     )

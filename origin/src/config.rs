@@ -59,7 +59,7 @@ pub struct HealArgs {
 /// Storage flags shared by `serve` and `reindex`.
 #[derive(Debug, Args, Clone)]
 pub struct StorageArgs {
-    /// TOML file with any of: listen, drives, parity, meta_dir, region, domain, master_key_file, tls_cert, tls_key.
+    /// TOML file with any of: listen, drives, parity, meta_dir, region, domain, master_key_file, tls_cert, tls_key, and a [limits] table.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A drive directory; repeat for each drive. Order matters.
@@ -114,6 +114,7 @@ struct FileConfig {
     master_key_file: Option<PathBuf>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    limits: Option<gureum_common::limits::Limits>,
 }
 
 fn read_file(path: &Option<PathBuf>) -> anyhow::Result<FileConfig> {
@@ -158,6 +159,8 @@ pub struct ServeConfig {
     pub master_key: (PathBuf, bool),
     /// Certificate and key of an HTTPS listener (None: plain HTTP).
     pub tls: Option<gureum_common::tls::TlsFiles>,
+    /// Connection hygiene (`[limits]` in the config).
+    pub limits: gureum_common::limits::Limits,
 }
 
 fn storage(args: &StorageArgs, file: &FileConfig) -> anyhow::Result<StorageConfig> {
@@ -235,6 +238,11 @@ impl ServeArgs {
                 anyhow::bail!("--tls-key needs --tls-cert (or tls_cert in the config)")
             }
         };
+        let limits = file.limits.clone().unwrap_or_default();
+        limits.validate().map_err(|e| match &self.storage.config {
+            Some(path) => anyhow::anyhow!("config {}: {e}", path.display()),
+            None => anyhow::anyhow!("{e}"),
+        })?;
         Ok(ServeConfig {
             storage,
             listen,
@@ -242,6 +250,7 @@ impl ServeArgs {
             domain: self.domain.clone().or_else(|| file.domain.clone()),
             master_key,
             tls,
+            limits,
         })
     }
 }

@@ -14,7 +14,10 @@ use hyper::body::Incoming;
 use s3s::service::S3Service;
 use s3s::{Body, HttpError};
 
+use gureum_common::limits::{LimitHook, Limits, TimedBody};
+
 use crate::iam::Iam;
+use crate::limits;
 use crate::metrics::Metrics;
 use crate::objects::{CorsRule, Objects};
 use crate::s3::access::OpSlot;
@@ -36,6 +39,10 @@ pub struct Front {
     pub iam: Arc<Iam>,
     /// Whether the listener speaks TLS (aws:SecureTransport).
     pub secure: bool,
+    /// Connection hygiene: the request-head and body limits.
+    pub limits: Limits,
+    /// Counts limit hits.
+    pub limit_hook: LimitHook,
 }
 
 impl Front {
@@ -149,6 +156,21 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let front = Arc::clone(&self.0);
+        if let Some(refusal) = limits::check_head(&front.limits, &req) {
+            (front.limit_hook)(refusal.limit);
+            tracing::info!(
+                limit = refusal.limit,
+                method = %req.method(),
+                path = req.uri().path(),
+                "request over a limit refused"
+            );
+            front.metrics.observe(
+                "Refused",
+                refusal.response.status().as_u16(),
+                std::time::Duration::ZERO,
+            );
+            return Box::pin(async move { Ok(refusal.response) });
+        }
         if req.method() == Method::GET || req.method() == Method::HEAD {
             let local = match req.uri().path() {
                 "/health/live" => Some(text(StatusCode::OK, "ok\n".into(), "text/plain")),
@@ -212,9 +234,27 @@ impl hyper::service::Service<Request<Incoming>> for OriginService {
         let started = Instant::now();
         Box::pin(async move {
             let close_after = empty_expecting_continue(&req);
-            let mut req = req.map(Body::from);
+            let mut tripwire = None;
+            let mut req = if limits::has_body(&req) {
+                req.map(|b| {
+                    let timed = TimedBody::new(
+                        b,
+                        front.limits.body_read_timeout(),
+                        Some(Arc::clone(&front.limit_hook)),
+                    );
+                    tripwire = Some(timed.tripwire());
+                    Body::http_body(timed)
+                })
+            } else {
+                req.map(Body::from)
+            };
             req.extensions_mut().insert(slot.clone());
             let mut result = front.s3.call(req).await;
+            // However the handler took the failed read, the client gets
+            // S3's answer to a stalled body.
+            if tripwire.is_some_and(|t| t.load(std::sync::atomic::Ordering::Relaxed)) {
+                result = Ok(limits::request_timeout(&path));
+            }
             if let Ok(resp) = &mut result {
                 if let Some(headers) = cors_headers {
                     resp.headers_mut().extend(headers);

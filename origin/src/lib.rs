@@ -9,6 +9,7 @@ pub mod heal_cli;
 pub mod http;
 pub mod iam;
 pub mod index;
+pub mod limits;
 pub mod metrics;
 pub mod objects;
 pub mod s3;

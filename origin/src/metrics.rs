@@ -21,6 +21,8 @@ pub struct Metrics {
     drives_offline: IntGauge,
     /// Certificate reloads by outcome (`ok`, `error`).
     pub tls_reloads: IntCounterVec,
+    /// Connection-hygiene limit hits by `limit`.
+    limit_hits: IntCounterVec,
     /// Counters handed to the store.
     pub store: StoreMetrics,
 }
@@ -78,6 +80,17 @@ impl Metrics {
             &["outcome"],
         )?;
         registry.register(Box::new(tls_reloads.clone()))?;
+        let limit_hits = IntCounterVec::new(
+            Opts::new(
+                "gureum_origin_limit_hits_total",
+                "Requests and connections cut off or refused by a [limits] value, by limit",
+            ),
+            &["limit"],
+        )?;
+        registry.register(Box::new(limit_hits.clone()))?;
+        for limit in gureum_common::limits::LIMIT_NAMES {
+            limit_hits.with_label_values(&[limit]);
+        }
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(drives_online.clone()))?;
@@ -89,8 +102,15 @@ impl Metrics {
             drives_online,
             drives_offline,
             tls_reloads,
+            limit_hits,
             store,
         })
+    }
+
+    /// Counts one limit hit (the listener's and the front's hook).
+    pub fn limit_hook(&self) -> gureum_common::limits::LimitHook {
+        let hits = self.limit_hits.clone();
+        std::sync::Arc::new(move |limit: &'static str| hits.with_label_values(&[limit]).inc())
     }
 
     /// Records one finished request.

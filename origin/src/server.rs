@@ -126,9 +126,12 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
         }
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let limit_hook = metrics.limit_hook();
     let front = Front {
         s3: builder.build(),
         secure: tls.is_some(),
+        limits: cfg.limits.clone(),
+        limit_hook: Arc::clone(&limit_hook),
         metrics,
         objects,
         domain,
@@ -147,6 +150,10 @@ pub async fn serve(cfg: ServeConfig, creds: RootCredentials) -> anyhow::Result<(
         listener,
         OriginService(Arc::new(front)),
         tls,
+        gureum_common::server::Hygiene {
+            limits: cfg.limits.clone(),
+            hook: limit_hook,
+        },
         gureum_common::server::shutdown_signal(),
         Duration::from_secs(10),
     )

@@ -9,7 +9,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${GUREUM_ORIGIN_BIN:-$ROOT/target/debug/gureum-origin}
 clients=("$@")
-[ ${#clients[@]} -gt 0 ] || clients=(awscli boto3 rclone s3cmd iam_user)
+[ ${#clients[@]} -gt 0 ] || clients=(awscli boto3 rclone s3cmd iam_user cloudfront)
 
 need_apt=()
 command -v rclone >/dev/null || need_apt+=(rclone)

@@ -34,6 +34,9 @@ pub struct Dist {
     pub prewarm: bool,
     /// `[[distribution.ttl]]` rules: (pattern, ttl_secs).
     pub ttl_rules: Vec<(String, u64)>,
+    /// `signed = true` with these `[[distribution.key]]`s: (id,
+    /// public_key_file).
+    pub keys: Vec<(String, PathBuf)>,
 }
 
 impl Dist {
@@ -44,7 +47,15 @@ impl Dist {
             ttl_secs: 3600,
             prewarm: false,
             ttl_rules: Vec::new(),
+            keys: Vec::new(),
         }
+    }
+
+    /// A private distribution trusting `key_id`'s public key.
+    pub fn signed_by(mut self, key_id: &str, public_key_file: &Path) -> Dist {
+        self.keys
+            .push((key_id.into(), public_key_file.to_path_buf()));
+        self
     }
 
     pub fn ttl_rule(mut self, pattern: &str, secs: u64) -> Dist {
@@ -79,6 +90,8 @@ pub struct EdgeOptions {
     pub origin_ca_file: Option<PathBuf>,
     /// `[tls] cert_file`, `key_file`: the edge listens on HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// TOML appended to the config (e.g. a `[limits]` table).
+    pub extra_toml: String,
 }
 
 impl EdgeOptions {
@@ -93,6 +106,7 @@ impl EdgeOptions {
             origin_url: None,
             origin_ca_file: None,
             tls: None,
+            extra_toml: String::new(),
         }
     }
 }
@@ -174,12 +188,22 @@ impl Edge {
                 "[[distribution]]\nbucket = \"{}\"\nprefix = \"{}\"\nttl_secs = {}\nprewarm = {}\n",
                 d.bucket, d.prefix, d.ttl_secs, d.prewarm
             ));
+            if !d.keys.is_empty() {
+                t.push_str("signed = true\n");
+            }
             for (pattern, secs) in &d.ttl_rules {
                 t.push_str(&format!(
                     "[[distribution.ttl]]\npattern = {pattern:?}\nttl_secs = {secs}\n"
                 ));
             }
+            for (id, file) in &d.keys {
+                t.push_str(&format!(
+                    "[[distribution.key]]\nid = {id:?}\npublic_key_file = {:?}\n",
+                    file.display().to_string()
+                ));
+            }
         }
+        t.push_str(&o.extra_toml);
         std::fs::write(self.config_path(), t).expect("write edge config");
     }
 

@@ -174,7 +174,7 @@ impl Authorizer {
             keys,
         };
         let identity_policies = match &caller.identity {
-            Some(Identity::User { name, .. }) => Some(self.iam.policies_of(name).1),
+            Some(Identity::User(user)) => Some(&user.policies),
             _ => None,
         };
         let verdicts = identity_policies

@@ -65,16 +65,34 @@ impl Account {
 pub enum Identity {
     /// The deployment's root key pair.
     Root,
-    /// An IAM user.
-    User {
-        /// Name.
-        name: String,
-        /// Unique id.
-        user_id: String,
-        /// Path.
-        path: String,
-    },
+    /// An IAM user, as of the IAM generation its key was resolved in.
+    User(Arc<UserRef>),
 }
+
+/// An IAM user with what deciding its requests needs, built once per IAM
+/// generation so a request clones one `Arc` instead of names, principal
+/// and policy list (and takes no further lock to find them).
+#[derive(Debug)]
+pub struct UserRef {
+    /// Name.
+    pub name: String,
+    /// Unique id.
+    pub user_id: String,
+    /// Path.
+    pub path: String,
+    /// The policy-language principal.
+    pub principal: Arc<Principal>,
+    /// Parsed identity policies (inline, attached, and from groups).
+    pub policies: Arc<Vec<Arc<Policy>>>,
+}
+
+impl PartialEq for UserRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.user_id == other.user_id && self.name == other.name && self.path == other.path
+    }
+}
+
+impl Eq for UserRef {}
 
 struct KeyEntry {
     identity: Identity,
@@ -85,12 +103,9 @@ struct KeyEntry {
 struct View {
     generation: u64,
     state: Arc<IamState>,
+    /// Active keys, each with its user's principal and parsed policies
+    /// (built once per generation, not per request).
     keys: HashMap<String, KeyEntry>,
-    /// Parsed identity policies per user name.
-    policies: HashMap<String, Arc<Vec<Arc<Policy>>>>,
-    /// Policy-language principals per user name (built once, not per
-    /// request).
-    principals: HashMap<String, Arc<Principal>>,
 }
 
 /// The IAM state of a running origin.
@@ -125,12 +140,34 @@ fn build_view(
     master: &MasterKey,
     account: &Account,
 ) -> Result<View, IamError> {
+    let mut users = HashMap::new();
+    for u in state.users.values() {
+        let mut parsed = Vec::new();
+        for (name, doc) in state.documents_of(u) {
+            match Policy::parse(doc, PolicyKind::Identity) {
+                Ok(p) => parsed.push(Arc::new(p)),
+                // Documents are validated when put; one that no longer
+                // parses (a stricter build) grants nothing.
+                Err(e) => tracing::warn!(policy = name, err = %e.message(), "policy ignored"),
+            }
+        }
+        users.insert(
+            u.name.clone(),
+            Arc::new(UserRef {
+                name: u.name.clone(),
+                user_id: u.user_id.clone(),
+                path: u.path.clone(),
+                principal: Arc::new(user_principal(account, &u.name, &u.user_id, &u.path)),
+                policies: Arc::new(parsed),
+            }),
+        );
+    }
     let mut keys = HashMap::new();
     for (id, k) in &state.keys {
         if !k.active {
             continue;
         }
-        let Some(u) = state.users.get(&k.user) else {
+        let Some(user) = users.get(&k.user) else {
             continue;
         };
         let secret = master
@@ -141,39 +178,15 @@ fn build_view(
         keys.insert(
             id.clone(),
             KeyEntry {
-                identity: Identity::User {
-                    name: u.name.clone(),
-                    user_id: u.user_id.clone(),
-                    path: u.path.clone(),
-                },
+                identity: Identity::User(Arc::clone(user)),
                 secret,
             },
         );
-    }
-    let mut policies = HashMap::new();
-    let mut principals = HashMap::new();
-    for u in state.users.values() {
-        principals.insert(
-            u.name.clone(),
-            Arc::new(user_principal(account, &u.name, &u.user_id, &u.path)),
-        );
-        let mut parsed = Vec::new();
-        for (name, doc) in state.documents_of(u) {
-            match Policy::parse(doc, PolicyKind::Identity) {
-                Ok(p) => parsed.push(Arc::new(p)),
-                // Documents are validated when put; one that no longer
-                // parses (a stricter build) grants nothing.
-                Err(e) => tracing::warn!(policy = name, err = %e.message(), "policy ignored"),
-            }
-        }
-        policies.insert(u.name.clone(), Arc::new(parsed));
     }
     Ok(View {
         generation,
         state: Arc::new(state),
         keys,
-        policies,
-        principals,
     })
 }
 
@@ -261,24 +274,8 @@ impl Iam {
         match identity {
             None => Arc::clone(&self.anonymous),
             Some(Identity::Root) => Arc::clone(&self.root_principal),
-            Some(Identity::User {
-                name,
-                user_id,
-                path,
-            }) => match self.view().principals.get(name) {
-                Some(p) => Arc::clone(p),
-                // A user deleted since its key was resolved.
-                None => Arc::new(user_principal(&self.account, name, user_id, path)),
-            },
+            Some(Identity::User(user)) => Arc::clone(&user.principal),
         }
-    }
-
-    /// The parsed identity policies of user `name`, plus the generation
-    /// they belong to (a cache key for evaluations).
-    pub fn policies_of(&self, name: &str) -> (u64, Arc<Vec<Arc<Policy>>>) {
-        let view = self.view();
-        let p = view.policies.get(name).cloned().unwrap_or_default();
-        (view.generation, p)
     }
 
     /// Notes a use of `access_key` (GetAccessKeyLastUsed).

@@ -77,8 +77,12 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The condition values of one request, as AWS's global and S3 condition
-/// keys define them.
-fn request_keys(cx: &S3AccessContext<'_>, peer: Option<PeerAddr>, secure: bool) -> ConditionValues {
+/// keys define them, and the `versionId` the query names.
+fn request_keys(
+    cx: &S3AccessContext<'_>,
+    peer: Option<PeerAddr>,
+    secure: bool,
+) -> (ConditionValues, Option<String>) {
     let h = cx.headers();
     let mut keys = ConditionValues::new();
     keys.insert("aws:SecureTransport", if secure { "true" } else { "false" });
@@ -118,12 +122,18 @@ fn request_keys(cx: &S3AccessContext<'_>, peer: Option<PeerAddr>, secure: bool) 
     }
     let query = cx.uri().query().unwrap_or("");
     let mut presigned = false;
+    let mut version_id = None;
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         match k.as_ref() {
             "prefix" => keys.insert("s3:prefix", v.as_ref()),
             "delimiter" => keys.insert("s3:delimiter", v.as_ref()),
             "max-keys" => keys.insert("s3:max-keys", v.as_ref()),
-            "versionId" => keys.insert("s3:VersionId", v.as_ref()),
+            "versionId" => {
+                if version_id.is_none() {
+                    version_id = Some(v.clone().into_owned());
+                }
+                keys.insert("s3:VersionId", v.as_ref())
+            }
             "X-Amz-Signature" => {
                 presigned = true;
                 &mut keys
@@ -152,7 +162,7 @@ fn request_keys(cx: &S3AccessContext<'_>, peer: Option<PeerAddr>, secure: bool) 
         }
         keys.set("s3:RequestObjectTagKeys", tag_keys);
     }
-    keys
+    (keys, version_id)
 }
 
 /// `x-amz-copy-source` as (bucket, key, versionId).
@@ -243,7 +253,7 @@ impl S3Access for PolicyAccess {
             })?),
         };
         let peer = cx.extensions_mut().get::<PeerAddr>().copied();
-        let keys = request_keys(cx, peer, self.secure);
+        let (keys, version_id) = request_keys(cx, peer, self.secure);
         let caller = self.authz.caller(identity, keys);
         cx.extensions_mut().insert(caller.clone());
         if caller.is_root() {
@@ -257,11 +267,6 @@ impl S3Access for PolicyAccess {
             S3Path::Bucket { bucket } => (&**bucket, ""),
             S3Path::Object { bucket, key } => (&**bucket, &**key),
         };
-        let version_id = caller
-            .keys
-            .get("s3:VersionId")
-            .and_then(|v| v.first())
-            .cloned();
         let action = match (&version_id, rule.versioned) {
             (Some(_), Some(v)) => v,
             _ => rule.action,

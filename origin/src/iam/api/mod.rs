@@ -119,7 +119,7 @@ fn authenticate(
         "aws:PrincipalType",
         match identity {
             Identity::Root => "Account",
-            Identity::User { .. } => "User",
+            Identity::User(_) => "User",
         },
     );
     Ok(Caller { identity, keys })
@@ -130,28 +130,27 @@ impl Caller {
     fn own_name(&self) -> Option<&str> {
         match &self.identity {
             Identity::Root => None,
-            Identity::User { name, .. } => Some(name),
+            Identity::User(user) => Some(&user.name),
         }
     }
 
     /// Refuses unless the caller may do `action` on `resource` (an IAM ARN).
     fn require(&self, iam: &Iam, action: &str, resource: &str) -> Result<(), IamError> {
-        let Identity::User { name, .. } = &self.identity else {
+        let Identity::User(user) = &self.identity else {
             return Ok(());
         };
-        let principal = iam.principal(Some(&self.identity));
-        let (_, policies) = iam.policies_of(name);
+        let policies = &user.policies;
         let ctx = RequestContext {
             action,
             resource,
-            principal: &principal,
+            principal: &user.principal,
             keys: &self.keys,
         };
         match decide(policies.iter().map(|p| p.evaluate(&ctx)), false) {
             Decision::Allow => Ok(()),
             _ => Err(IamError::AccessDenied(format!(
                 "User: {} is not authorized to perform: {action} on resource: {resource}",
-                iam.account().user_arn("/", name)
+                iam.account().user_arn(&user.path, &user.name)
             ))),
         }
     }

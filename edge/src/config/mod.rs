@@ -6,12 +6,14 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
+pub use self::distribution::{Distribution, TtlRule};
 pub use crate::cache::CacheConfig;
+
+mod distribution;
 
 /// Gureum edge: CDN node caching designated folders of a Gureum origin.
 #[derive(Debug, Parser)]
@@ -27,12 +29,15 @@ pub struct Cli {
 pub enum Command {
     /// Serve the distributions of a config file (see deploy/edge.example.toml).
     Serve(ServeArgs),
+    /// Make a CloudFront-style signed URL or signed cookies for a private
+    /// (`signed = true`) distribution.
+    Sign(crate::sign_cli::SignArgs),
 }
 
 /// Flags of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// TOML config: listen, [origin], [cache], [admin], [fallback], [[distribution]].
+    /// TOML config: listen, [origin], [cache], [admin], [fallback], [tls], [limits], [[distribution]].
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
     /// Address to listen on; overrides `listen` in the config [default: 127.0.0.1:8080].
@@ -52,7 +57,7 @@ pub struct ServeArgs {
 #[error("{0}")]
 pub struct ConfigError(String);
 
-fn bad(msg: impl Into<String>) -> ConfigError {
+pub(crate) fn bad(msg: impl Into<String>) -> ConfigError {
     ConfigError(msg.into())
 }
 
@@ -86,74 +91,6 @@ pub enum Fallback {
     },
 }
 
-/// One designated folder.
-#[derive(Debug, Clone)]
-pub struct Distribution {
-    /// Bucket name.
-    pub bucket: String,
-    /// Key prefix ("" = the whole bucket).
-    pub prefix: String,
-    /// Freshness lifetime when the origin sends no max-age.
-    pub ttl: Duration,
-    /// Per-path lifetimes (`[[distribution.ttl]]`), first match wins;
-    /// they replace `ttl` for the keys they match.
-    pub ttl_rules: Vec<TtlRule>,
-    /// Pull the whole folder in the background at start.
-    pub prewarm: bool,
-}
-
-/// One `[[distribution.ttl]]` rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TtlRule {
-    /// Glob over the key below the distribution's prefix: `*` any run of
-    /// characters (`/` included), `?` one character.
-    pub pattern: String,
-    /// Lifetime of the keys it matches.
-    pub ttl: Duration,
-}
-
-impl Distribution {
-    /// The freshness lifetime of `key` (a key of this distribution): the
-    /// first TTL rule that matches the part below the prefix, else `ttl`.
-    pub fn ttl_for(&self, key: &str) -> Duration {
-        let rest = key.strip_prefix(self.prefix.as_str()).unwrap_or(key);
-        self.ttl_rules
-            .iter()
-            .find(|r| glob(&r.pattern, rest))
-            .map_or(self.ttl, |r| r.ttl)
-    }
-}
-
-/// `*` / `?` wildcard match, iterative with one backtrack point (linear
-/// space, O(pattern x text) time).
-fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi + 1, ti));
-                pi += 1;
-            }
-            Some(c) if *c == '?' || *c == t[ti] => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct EdgeConfig {
@@ -171,6 +108,8 @@ pub struct EdgeConfig {
     pub distributions: Vec<Distribution>,
     /// Certificate and key of an HTTPS listener (None: plain HTTP).
     pub tls: Option<gureum_common::tls::TlsFiles>,
+    /// Connection hygiene (`[limits]`).
+    pub limits: gureum_common::limits::Limits,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,8 +121,9 @@ struct FileConfig {
     admin: Option<FileAdmin>,
     fallback: Option<FileFallback>,
     tls: Option<FileTls>,
+    limits: Option<gureum_common::limits::Limits>,
     #[serde(default)]
-    distribution: Vec<FileDistribution>,
+    distribution: Vec<distribution::FileDistribution>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,30 +164,10 @@ struct FileFallback {
     public_url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileDistribution {
-    bucket: String,
-    #[serde(default)]
-    prefix: String,
-    ttl_secs: Option<Human>,
-    #[serde(default)]
-    prewarm: bool,
-    #[serde(default)]
-    ttl: Vec<FileTtl>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileTtl {
-    pattern: String,
-    ttl_secs: Human,
-}
-
 /// An integer or a human-readable string, resolved by the key's unit.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-enum Human {
+pub(crate) enum Human {
     Int(u64),
     Text(String),
 }
@@ -255,7 +175,6 @@ enum Human {
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const DEFAULT_MEMORY: u64 = 256 << 20;
 const DEFAULT_DISK: u64 = 10 << 30;
-const DEFAULT_TTL: Duration = Duration::from_secs(3600);
 
 impl ServeArgs {
     /// Reads and validates the config file, applying flags.
@@ -340,49 +259,9 @@ fn build(
         .and_then(|a| a.token)
         .filter(|t| !t.trim().is_empty());
     let fallback = fallback(file.fallback)?;
-    let mut distributions = Vec::new();
-    for (i, d) in file.distribution.into_iter().enumerate() {
-        if d.bucket.is_empty() || d.bucket.contains('/') {
-            return Err(bad(format!(
-                "distribution #{}: bucket {:?} is not a bucket name",
-                i + 1,
-                d.bucket
-            )));
-        }
-        let ttl = match d.ttl_secs {
-            None => DEFAULT_TTL,
-            Some(h) => Duration::from_secs(duration_secs(h, "distribution.ttl_secs")?),
-        };
-        if distributions
-            .iter()
-            .any(|o: &Distribution| o.bucket == d.bucket && o.prefix == d.prefix)
-        {
-            return Err(bad(format!(
-                "distribution {}/{} is listed twice",
-                d.bucket, d.prefix
-            )));
-        }
-        let mut ttl_rules = Vec::new();
-        for r in d.ttl {
-            if r.pattern.is_empty() {
-                return Err(bad(format!(
-                    "distribution {}/{}: a [[distribution.ttl]] rule has an empty pattern",
-                    d.bucket, d.prefix
-                )));
-            }
-            ttl_rules.push(TtlRule {
-                pattern: r.pattern,
-                ttl: Duration::from_secs(duration_secs(r.ttl_secs, "distribution.ttl.ttl_secs")?),
-            });
-        }
-        distributions.push(Distribution {
-            bucket: d.bucket,
-            prefix: d.prefix,
-            ttl,
-            ttl_rules,
-            prewarm: d.prewarm,
-        });
-    }
+    let distributions = distribution::build_all(file.distribution, &relative)?;
+    let limits = file.limits.unwrap_or_default();
+    limits.validate().map_err(bad)?;
     Ok(EdgeConfig {
         listen,
         origin,
@@ -391,6 +270,7 @@ fn build(
         fallback,
         distributions,
         tls,
+        limits,
     })
 }
 
@@ -479,7 +359,7 @@ fn size(v: Option<Human>, name: &str, default: u64) -> Result<u64, ConfigError> 
     }
 }
 
-fn duration_secs(v: Human, name: &str) -> Result<u64, ConfigError> {
+pub(crate) fn duration_secs(v: Human, name: &str) -> Result<u64, ConfigError> {
     match v {
         Human::Int(n) => Ok(n),
         Human::Text(t) => parse_duration_secs(&t).ok_or_else(|| {
@@ -533,6 +413,7 @@ pub fn parse_duration_secs(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     const MINIMAL: &str = r#"
         [origin]
@@ -542,51 +423,6 @@ mod tests {
         [cache]
         disk_dir = "cache"
     "#;
-
-    #[test]
-    fn ttl_rules_pick_the_first_match() {
-        let cfg = from_toml(
-            "[origin]\nurl = \"http://127.0.0.1:9000\"\naccess_key = \"a\"\nsecret_key = \"b\"\n\
-             [cache]\ndisk_dir = \"c\"\n[[distribution]]\nbucket = \"media\"\nprefix = \"live/\"\n\
-             ttl_secs = 600\n[[distribution.ttl]]\npattern = \"*.m3u8\"\nttl_secs = 2\n\
-             [[distribution.ttl]]\npattern = \"*.ts\"\nttl_secs = \"1d\"\n\
-             [[distribution.ttl]]\npattern = \"*\"\nttl_secs = 5\n",
-            Path::new("."),
-        )
-        .expect("config");
-        let d = &cfg.distributions[0];
-        let cases = [
-            ("live/index.m3u8", 2),
-            ("live/720p/index.m3u8", 2),
-            ("live/720p/seg-0001.ts", 86_400),
-            ("live/poster.jpg", 5),
-            ("live/a.m3u8.bak", 5),
-        ];
-        for (key, want) in cases {
-            assert_eq!(d.ttl_for(key), Duration::from_secs(want), "{key}");
-        }
-        let mut plain = d.clone();
-        plain.ttl_rules.clear();
-        assert_eq!(plain.ttl_for("live/x"), Duration::from_secs(600));
-        for (pat, text, want) in [
-            ("a?c", "abc", true),
-            ("a?c", "ac", false),
-            ("*bc", "abcbc", true),
-            ("a*b*c", "axxbyyc", true),
-            ("a*b*c", "axxbyy", false),
-            ("", "", true),
-            ("**", "", true),
-        ] {
-            assert_eq!(glob(pat, text), want, "{pat} ~ {text}");
-        }
-        let empty = from_toml(
-            "[origin]\nurl = \"http://127.0.0.1:9000\"\naccess_key = \"a\"\nsecret_key = \"b\"\n\
-             [cache]\ndisk_dir = \"c\"\n[[distribution]]\nbucket = \"media\"\n\
-             [[distribution.ttl]]\npattern = \"\"\nttl_secs = 2\n",
-            Path::new("."),
-        );
-        assert!(empty.is_err_and(|e| e.to_string().contains("empty pattern")));
-    }
 
     #[test]
     fn human_sizes_and_durations() {
