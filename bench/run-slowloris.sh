@@ -64,7 +64,7 @@ for r in $(seq "$REPEATS"); do
 done
 BASE+=("$(normal)")
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { printf "%.0f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 MB="$(median "${BASE[@]}")"
 MA="$(median "${ATTACK[@]}")"
 RATIO="$(awk -v a="$MA" -v b="$MB" 'BEGIN { printf "%.2f", a / b }')"
