@@ -137,9 +137,14 @@ start_origin() {
 # start_edge MEMORY DISK: gureum-edge in front of $ORIGIN_URL (root
 # credentials) distributing media + video/ with the given budgets (e.g.
 # "2GiB" "20GiB"), on a free port; sets EDGE_PID, EDGE_PORT and EDGE_URL.
+# With EDGE_TLS_DIR (cert.pem, key.pem) the edge listens on HTTPS.
 start_edge() {
     EDGE_PORT="$(free_port)"
-    EDGE_URL="http://127.0.0.1:$EDGE_PORT"
+    if [ -n "${EDGE_TLS_DIR:-}" ]; then
+        EDGE_URL="https://127.0.0.1:$EDGE_PORT"
+    else
+        EDGE_URL="http://127.0.0.1:$EDGE_PORT"
+    fi
     cat >"$WORK/edge.toml" <<TOML
 listen = "127.0.0.1:$EDGE_PORT"
 [origin]
@@ -155,6 +160,7 @@ disk_bytes = "$2"
 token = "bench-$RANDOM$RANDOM"
 [fallback]
 mode = "proxy"
+$( [ -n "${EDGE_TLS_DIR:-}" ] && printf '[tls]\ncert_file = "%s/cert.pem"\nkey_file = "%s/key.pem"\n' "$EDGE_TLS_DIR" "$EDGE_TLS_DIR" )
 [[distribution]]
 bucket = "media"
 prefix = "video/"

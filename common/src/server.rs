@@ -20,7 +20,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
-use crate::limits::{ConnGate, LimitHook, Limits};
+use crate::limits::{ConnGate, HYPER_INLINE_HEADERS, LimitHook, Limits};
 
 /// Longest a client may take to finish its TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -133,8 +133,12 @@ fn builders(limits: &Limits) -> (Builder<TokioExecutor>, Builder<TokioExecutor>)
     h1.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout())
-        .max_headers(limits.max_headers + 64)
         .max_buf_size((2 * head).max(400 * 1024));
+    // Within hyper's inline array its own cap answers (431); above it the
+    // cap costs a heap array per request, so it is raised only when asked.
+    if limits.max_headers > HYPER_INLINE_HEADERS {
+        h1.http1().max_headers(limits.max_headers + 64);
+    }
     let mut h2 = Builder::new(TokioExecutor::new()).http2_only();
     h2.http2()
         .timer(TokioTimer::new())

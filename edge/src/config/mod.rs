@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 pub use self::distribution::{Distribution, TtlRule};
 pub use crate::cache::CacheConfig;
+use gureum_common::limits::Limits;
 
 mod distribution;
 
@@ -121,7 +122,7 @@ struct FileConfig {
     admin: Option<FileAdmin>,
     fallback: Option<FileFallback>,
     tls: Option<FileTls>,
-    limits: Option<gureum_common::limits::Limits>,
+    limits: Option<toml::Table>,
     #[serde(default)]
     distribution: Vec<distribution::FileDistribution>,
 }
@@ -260,8 +261,7 @@ fn build(
         .filter(|t| !t.trim().is_empty());
     let fallback = fallback(file.fallback)?;
     let distributions = distribution::build_all(file.distribution, &relative)?;
-    let limits = file.limits.unwrap_or_default();
-    limits.validate().map_err(bad)?;
+    let limits = limits(file.limits)?;
     Ok(EdgeConfig {
         listen,
         origin,
@@ -272,6 +272,24 @@ fn build(
         tls,
         limits,
     })
+}
+
+/// `[limits]` over the edge's defaults (a table names only what it changes).
+fn limits(table: Option<toml::Table>) -> Result<Limits, ConfigError> {
+    let defaults = Limits::edge_default();
+    let limits = match table {
+        None => defaults,
+        Some(t) => {
+            let mut merged =
+                toml::Table::try_from(&defaults).map_err(|e| bad(format!("limits: {e}")))?;
+            merged.extend(t);
+            toml::Value::Table(merged)
+                .try_into::<Limits>()
+                .map_err(|e| bad(format!("[limits]: {}", one_line(&e.to_string()))))?
+        }
+    };
+    limits.validate().map_err(bad)?;
+    Ok(limits)
 }
 
 fn resolve_addr(text: &str) -> Result<SocketAddr, ConfigError> {
@@ -464,6 +482,27 @@ mod tests {
         );
         assert_eq!(cfg.distributions[0].ttl, Duration::from_secs(7200));
         assert!(cfg.distributions[0].prewarm);
+    }
+
+    #[test]
+    fn limits_table_overrides_the_edge_defaults() {
+        let cfg = from_toml(MINIMAL, Path::new(".")).expect("valid");
+        assert_eq!(cfg.limits, Limits::edge_default());
+        let cfg = from_toml(
+            &format!("{MINIMAL}\n[limits]\nheader_read_timeout_secs = 2\n"),
+            Path::new("."),
+        )
+        .expect("valid");
+        assert_eq!(cfg.limits.header_read_timeout_secs, 2);
+        assert_eq!(cfg.limits.max_headers, Limits::edge_default().max_headers);
+        for bad in [
+            "max_conections = 1",
+            "max_headers = 0",
+            "header_read_timeout_secs = \"x\"",
+        ] {
+            let r = from_toml(&format!("{MINIMAL}\n[limits]\n{bad}\n"), Path::new("."));
+            assert!(r.is_err_and(|e| e.to_string().contains("limits")), "{bad}");
+        }
     }
 
     #[test]
