@@ -15,11 +15,12 @@ need_apt=()
 command -v rclone >/dev/null || need_apt+=(rclone)
 command -v s3cmd >/dev/null || need_apt+=(s3cmd)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-if ! command -v aws >/dev/null || ! python3 -c 'import boto3' 2>/dev/null; then
-  python3 -m pip install -q --upgrade awscli boto3
+if ! command -v aws >/dev/null || ! python3 -c 'import boto3, rsa' 2>/dev/null; then
+  python3 -m pip install -q --upgrade awscli boto3 rsa
 fi
 [ -x "$BIN" ] || (cd "$ROOT" && cargo build -p gureum-origin)
 
