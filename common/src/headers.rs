@@ -20,3 +20,13 @@ pub const AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
 
 /// S3's request id, echoed in error bodies.
 pub const AMZ_REQUEST_ID: &str = "x-amz-request-id";
+
+/// Whether a query parameter name is one of SigV4's presigning parameters
+/// (`X-Amz-Signature`, `X-Amz-Date`, ...): any `x-amz-` name, case
+/// ignored. Compared as bytes: the name is client-chosen and
+/// percent-decoded, so byte 6 need not be a character boundary (slicing
+/// the `str` there once panicked the edge's connection task).
+pub fn is_amz_query_param(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 6 && b[..6].eq_ignore_ascii_case(b"x-amz-")
+}

@@ -19,7 +19,7 @@ use crate::fetch::Fetcher;
 use crate::fetch::client::OriginClient;
 use crate::health::{self, OriginHealth};
 use crate::metrics::Metrics;
-use crate::respond::{self, CacheStatus, EdgeBody, Forwarded, text};
+use crate::respond::{self, CacheStatus, EdgeBody, text};
 use crate::routes::{Route, Router};
 use crate::signed::KeySet;
 use crate::{admin, grant, proxy, serve};
@@ -92,15 +92,10 @@ fn refuse_unsigned(
             tracing::info!(path = uri.path(), reason = detail, "signed request refused");
             let err = EdgeError::AccessDenied(detail);
             let resp = respond::error(&err, uri.path(), method == Method::HEAD);
-            let note = Forwarded {
-                detail: Some(detail),
-                ..Forwarded::default()
-            };
-            Some(respond::finish_noted(
+            Some(respond::refused(
                 resp,
                 CacheStatus::Miss,
-                None,
-                &note,
+                detail,
                 &edge.metrics,
             ))
         }
@@ -124,11 +119,7 @@ async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<EdgeBody> {
             req.uri().path(),
         );
         let resp = text(StatusCode::BAD_REQUEST, xml, "application/xml");
-        let note = Forwarded {
-            detail: Some("refused"),
-            ..Forwarded::default()
-        };
-        return respond::finish_noted(resp, CacheStatus::Miss, None, &note, &edge.metrics);
+        return respond::refused(resp, CacheStatus::Miss, "refused", &edge.metrics);
     }
     match edge.router.route(req.method(), req.uri()) {
         Route::Live => local(health::live()),

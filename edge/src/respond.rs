@@ -191,6 +191,21 @@ pub fn finish(
     finish_noted(resp, status, age, &note, metrics)
 }
 
+/// [`finish`] for an answer the edge gave itself without asking the origin
+/// (a refusal): `Cache-Status: gureum-edge; detail=<detail>`.
+pub fn refused(
+    resp: Response<EdgeBody>,
+    status: CacheStatus,
+    detail: &'static str,
+    metrics: &Metrics,
+) -> Response<EdgeBody> {
+    let note = Forwarded {
+        detail: Some(detail),
+        ..Forwarded::default()
+    };
+    finish_noted(resp, status, None, &note, metrics)
+}
+
 /// [`finish`] with what the handler knows about the fetch.
 pub fn finish_noted(
     mut resp: Response<EdgeBody>,

@@ -60,12 +60,9 @@ pub enum Route {
 }
 
 /// Query parameters a presigned URL carries: the cache may ignore them
-/// (a distribution is public by design). Compared as bytes: the name is
-/// client-chosen and percent-decoded, so byte 6 need not be a character
-/// boundary (slicing the `str` there panicked the connection task).
+/// (a distribution is public by design).
 fn ignorable_param(name: &str) -> bool {
-    let b = name.as_bytes();
-    b.len() > 6 && b[..6].eq_ignore_ascii_case(b"x-amz-")
+    gureum_common::headers::is_amz_query_param(name)
 }
 
 /// CloudFront's signing parameters (reserved names: an application may not

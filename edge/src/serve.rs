@@ -49,14 +49,11 @@ pub async fn object(
     let resource = parts.uri.path();
     let fail = |err: &EdgeError, status: CacheStatus| {
         let resp = respond::error(err, resource, head);
-        let mut note = Forwarded::of(status, resp.status());
         if let EdgeError::InvalidArgument(_) | EdgeError::InvalidRange { .. } = err {
             // Refused here, not by the origin.
-            note = Forwarded {
-                detail: Some("refused"),
-                ..Forwarded::default()
-            };
+            return respond::refused(resp, status, "refused", ctx.metrics);
         }
+        let note = Forwarded::of(status, resp.status());
         respond::finish_noted(resp, status, None, &note, ctx.metrics)
     };
     // A Range the origin would refuse is refused before anything else,

@@ -11,6 +11,7 @@
 use http::{Method, Request, Response, StatusCode};
 use s3s::Body;
 
+use gureum_common::headers::is_amz_query_param;
 use gureum_common::limits::{HeadProblem, Limits, head_problem};
 use gureum_common::s3xml;
 
@@ -55,8 +56,7 @@ fn content_length<B>(req: &Request<B>) -> Option<u64> {
 /// Query parameters of a presigned URL or SDK routing, which do not make
 /// a PUT a sub-resource request.
 fn plain_param(name: &str) -> bool {
-    let b = name.as_bytes();
-    (b.len() > 6 && b[..6].eq_ignore_ascii_case(b"x-amz-")) || name == "x-id"
+    is_amz_query_param(name) || name == "x-id"
 }
 
 /// What a request's body is, as far as its head tells.

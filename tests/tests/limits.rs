@@ -134,12 +134,7 @@ async fn origin_cuts_off_slow_and_idle_clients() {
     assert!(text.contains("<Code>RequestTimeout</Code>"), "{text}");
     assert!(took < Duration::from_secs(8), "{took:?}");
 
-    let m = reqwest::get(format!("{}/metrics", origin.base_url()))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let m = origin.http_get("/metrics").await.text();
     for limit in ["header_read_timeout", "body_read_timeout"] {
         let v = metric_value(
             &m,
@@ -176,16 +171,9 @@ async fn origin_caps_connections_per_client() {
     // Freed places are reusable.
     drop(held);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let r = reqwest::get(format!("{}/health/live", origin.base_url()))
-        .await
-        .expect("after the others closed");
-    assert_eq!(r.status(), 200);
-    let m = reqwest::get(format!("{}/metrics", origin.base_url()))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let r = origin.http_get("/health/live").await;
+    assert_eq!(r.status, 200, "after the others closed");
+    let m = origin.http_get("/metrics").await.text();
     assert!(
         metric_value(
             &m,
@@ -288,12 +276,7 @@ async fn origin_answers_oversized_requests_with_s3_errors() {
         "{text}"
     );
 
-    let m = reqwest::get(format!("{}/metrics", origin.base_url()))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let m = origin.http_get("/metrics").await.text();
     for limit in ["header_count", "header_bytes", "body_size"] {
         let v = metric_value(
             &m,
